@@ -1,0 +1,1 @@
+//! Essence Wars: rules, data loading and bots.

@@ -1,0 +1,1 @@
+//! Optimizer, statistics and job plumbing shared by the tune and validate binaries.

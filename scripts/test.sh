@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every check the project has, in the order that fails fastest: Rust format, lints and tests, then
+# Python lints, types and tests. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== rust: fmt, clippy, test"
+(cd rust && cargo fmt --check && cargo clippy --all-targets --quiet -- -D warnings && cargo test --quiet)
+
+echo "== python: ruff, mypy, pytest"
+python3 -m ruff check .
+python3 -m ruff format --check .
+python3 -m mypy core
+python3 -m pytest "$@"
