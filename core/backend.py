@@ -1,0 +1,30 @@
+"""The interface every execution backend implements (local processes, Modal containers)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from core.events import Emit
+from core.jobs import JobResult, TrainJob, ValidateJob
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+
+    @property
+    def capacity_cores(self) -> int:
+        """Cores the backend can use at once (a budget, not a promise)."""
+        ...
+
+    async def check(self) -> None:
+        """Raise ``BackendUnavailable`` (carrying the one-line fix) when jobs cannot run."""
+        ...
+
+    async def run(self, spec: TrainJob | ValidateJob, emit: Emit) -> JobResult:
+        """Run one job to its end. Never raises for a failing job: the result says so."""
+        ...
+
+    def cancel(self, job_id: str) -> None: ...
+
+    def cancel_all(self) -> None: ...

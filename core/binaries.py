@@ -1,0 +1,89 @@
+"""The release binaries ``tune`` and ``validate``: prebuilt ones from ``$EWTUI_BIN_DIR``, or
+built with cargo on first use and again whenever the Rust sources change."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError, JobFailed
+from core.fsutil import atomic_write_text
+from core.paths import Workspace
+
+BIN_DIR_ENV = "EWTUI_BIN_DIR"
+NAMES = ("tune", "validate")
+_STAMP = ".ewtui-sources"
+
+
+@dataclass(frozen=True)
+class Binaries:
+    tune: Path
+    validate: Path
+
+    def path(self, name: str) -> Path:
+        return self.tune if name == "tune" else self.validate
+
+
+def _from_dir(d: Path, origin: str) -> Binaries:
+    missing = [n for n in NAMES if not os.access(d / n, os.X_OK)]
+    if missing:
+        raise ConfigError(f"{origin}={d}: no executable {' or '.join(missing)} there")
+    return Binaries(tune=d / "tune", validate=d / "validate")
+
+
+def sources_fingerprint(rust_dir: Path) -> str:
+    """A hash of the path, size and modification time of every Rust source, manifest and
+    lock file under ``rust_dir`` (the build output is left out)."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(rust_dir):
+        dirnames[:] = sorted(d for d in dirnames if d != "target" and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith((".rs", ".toml", ".lock")):
+                st = os.stat(os.path.join(dirpath, name))
+                rel = os.path.relpath(os.path.join(dirpath, name), rust_dir)
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def target_dir(ws: Workspace) -> Path:
+    env = os.environ.get("CARGO_TARGET_DIR")
+    return Path(env) if env else ws.rust_dir / "target"
+
+
+def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
+    """Paths of the binaries, building them first when needed. Cargo's output is collected
+    into ``log`` (when given) rather than printed."""
+    env_dir = os.environ.get(BIN_DIR_ENV)
+    if env_dir:
+        return _from_dir(Path(env_dir), BIN_DIR_ENV)
+    release = target_dir(ws) / "release"
+    if not (ws.rust_dir / "Cargo.toml").is_file():
+        raise ConfigError(
+            f"{ws.rust_dir}: no Cargo.toml: set {BIN_DIR_ENV} to a directory holding "
+            "tune and validate"
+        )
+    fingerprint = sources_fingerprint(ws.rust_dir)
+    stamp = release / _STAMP
+    have = all(os.access(release / n, os.X_OK) for n in NAMES)
+    if have and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        return _from_dir(release, "release dir")
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise ConfigError(
+            "cargo not found: install Rust (https://rustup.rs) or set "
+            f"{BIN_DIR_ENV} to a directory holding prebuilt tune and validate"
+        )
+    cmd = [cargo, "build", "--release", "--bin", "tune", "--bin", "validate"]
+    proc = subprocess.run(cmd, cwd=ws.rust_dir, capture_output=True, text=True, check=False)
+    if log is not None:
+        log.extend(proc.stderr.splitlines())
+    if proc.returncode != 0:
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
+        last = errors[0] if errors else (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise JobFailed(f"cargo build --release failed in {ws.rust_dir}: {last}")
+    atomic_write_text(stamp, fingerprint + "\n")
+    return _from_dir(release, "release dir")

@@ -1,0 +1,215 @@
+"""The project configuration in ``data/configs/training.toml``: training configs, validation
+defaults, Modal resources, presets, pricing and the throughput figures of cost estimates."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.errors import ConfigError
+from core.paths import FACTIONS
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class _Strict(BaseModel):
+    # A typo in a key must not be silently ignored: unknown keys are errors.
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainingConfig(_Strict):
+    """One training job: the flags of ``tune``."""
+
+    name: str
+    tag: str
+    mode: Literal["generalist", "specialist"]
+    faction: Literal["argentum", "symbiote", "obsidion"] | None = None
+    generations: int = Field(100, gt=0)
+    games: int = Field(100, gt=0)
+    mcts_sims: int = Field(50, gt=0)
+    population: int | None = Field(None, ge=2)
+    sigma: float | None = Field(None, gt=0)
+    seed: int = Field(42, ge=0)
+    enabled: bool = True
+    deploy: bool = True
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingConfig:
+        if not _NAME.match(self.name):
+            raise ValueError("name: use letters, digits, `_`, `-` and `.`")
+        if not _NAME.match(self.tag):
+            raise ValueError("tag: use letters, digits, `_`, `-` and `.`")
+        if self.mode == "specialist" and self.faction is None:
+            raise ValueError(f"faction: required with mode specialist ({', '.join(FACTIONS)})")
+        if self.mode == "generalist" and self.faction is not None:
+            raise ValueError("faction: only allowed with mode specialist")
+        return self
+
+    @property
+    def target(self) -> str:
+        """The weights this config trains: ``generalist`` or the faction."""
+        return self.faction if self.faction is not None else "generalist"
+
+
+class ValidationSettings(_Strict):
+    """The flags of ``validate`` a pipeline uses."""
+
+    games: int = Field(500, gt=0)
+    bot: Literal["mcts", "greedy"] = "mcts"
+    mcts_sims: int = Field(100, gt=0)
+    seed: int = Field(42, ge=0)
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class Resources(_Strict):
+    cpu: int = Field(gt=0)
+    memory_gib: int = Field(gt=0)
+    timeout_s: int = Field(gt=0)
+    retries: int = Field(0, ge=0)
+
+
+class ModalResources(_Strict):
+    train: Resources = Resources(cpu=16, memory_gib=8, timeout_s=7200, retries=1)
+    validate_: Resources = Field(
+        Resources(cpu=32, memory_gib=16, timeout_s=3600, retries=1), alias="validate"
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @property
+    def validation(self) -> Resources:
+        return self.validate_
+
+
+class TrainingOverrides(_Strict):
+    generations: int | None = Field(None, gt=0)
+    games: int | None = Field(None, gt=0)
+    mcts_sims: int | None = Field(None, gt=0)
+    population: int | None = Field(None, ge=2)
+
+
+class ValidationOverrides(_Strict):
+    games: int | None = Field(None, gt=0)
+    bot: Literal["mcts", "greedy"] | None = None
+    mcts_sims: int | None = Field(None, gt=0)
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class Preset(_Strict):
+    """Overrides applied to every training config and to the validation settings."""
+
+    description: str = ""
+    training: TrainingOverrides = TrainingOverrides()
+    validation: ValidationOverrides = ValidationOverrides()
+
+
+class Pricing(_Strict):
+    price_per_core_hour: float = Field(ge=0)
+    currency: str = "USD"
+
+
+class Throughput(_Strict):
+    """Core-seconds per game, for estimating a plan's cost before it runs."""
+
+    greedy_game_core_s: float = Field(gt=0)
+    """A game between greedy (or random) bots."""
+    mcts_sim_game_core_s: float = Field(gt=0)
+    """What one simulation per move of one MCTS player adds to a game."""
+
+    def game_core_s(self, bot: str, mcts_sims: int, mcts_players: int = 2) -> float:
+        if bot == "mcts":
+            extra = mcts_players * mcts_sims * self.mcts_sim_game_core_s
+            return self.greedy_game_core_s + extra
+        return self.greedy_game_core_s
+
+
+class ProjectConfig(_Strict):
+    default_preset: str = "standard"
+    training: list[TrainingConfig]
+    validation: ValidationSettings = ValidationSettings()
+    modal: ModalResources = ModalResources()
+    presets: dict[str, Preset] = {}
+    pricing: Pricing
+    throughput: Throughput
+    source: str = Field("training.toml", exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> ProjectConfig:
+        seen: set[str] = set()
+        for cfg in self.training:
+            if cfg.name in seen:
+                raise ValueError(f"training `{cfg.name}`: name: used twice")
+            seen.add(cfg.name)
+        if self.default_preset not in self.presets:
+            raise ValueError(
+                f"default_preset: no preset `{self.default_preset}` "
+                f"(valid: {', '.join(self.presets) or 'none'})"
+            )
+        return self
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.training]
+
+    def training_config(self, name: str) -> TrainingConfig:
+        for cfg in self.training:
+            if cfg.name == name:
+                return cfg
+        raise ConfigError(
+            f"{self.source}: training: no config named `{name}` (valid: {', '.join(self.names())})"
+        )
+
+    def preset(self, name: str | None) -> Preset:
+        key = name or self.default_preset
+        if key not in self.presets:
+            raise ConfigError(
+                f"{self.source}: presets: no preset named `{key}` "
+                f"(valid: {', '.join(self.presets)})"
+            )
+        return self.presets[key]
+
+
+def _describe(err: ValidationError, data: dict[str, Any]) -> str:
+    """``entry: field: problem`` for the first error, naming a training config by its name."""
+    first = err.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    parts: list[str] = []
+    i = 0
+    if loc and loc[0] == "training" and len(loc) > 1 and loc[1].isdigit():
+        idx = int(loc[1])
+        entries = data.get("training")
+        name = None
+        if isinstance(entries, list) and idx < len(entries) and isinstance(entries[idx], dict):
+            name = entries[idx].get("name")
+        parts.append(f"training `{name}`" if name else f"training #{idx + 1}")
+        i = 2
+    elif loc and loc[0] == "presets" and len(loc) > 1:
+        parts.append(f"presets.{loc[1]}")
+        i = 2
+    rest = [p for p in loc[i:] if not p.startswith("function-")]
+    msg = first["msg"].removeprefix("Value error, ")
+    if rest:
+        parts.append(f"field `{'.'.join(rest)}`")
+    parts.append(msg)
+    return ": ".join(parts)
+
+
+def load_project_config(path: Path) -> ProjectConfig:
+    """Parse and check ``training.toml``; any problem is a ``ConfigError`` naming the file,
+    the entry and the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return ProjectConfig.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc, data)}") from None

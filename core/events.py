@@ -1,0 +1,234 @@
+"""Event lines of the binaries (one JSON object per line) as typed models, and the events the
+pipeline adds around them.
+
+Readers ignore unknown fields (``extra="allow"`` keeps them) and keep unknown event types as
+:class:`RawEvent`, so either side can grow without breaking the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
+
+if TYPE_CHECKING:
+    from core.pipeline import RunRecord
+
+
+class BaseEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    v: int = 1
+    event: str
+    t: float = 0.0
+
+
+class StartEvent(BaseEvent):
+    event: Literal["start"] = "start"
+    job: str = ""
+    kind: str = ""
+    total: int = 0
+    unit: str = ""
+    config: dict[str, Any] = {}
+
+
+class GenerationEvent(BaseEvent):
+    event: Literal["generation"] = "generation"
+    gen: int = 0
+    generations: int = 0
+    best_fitness: float | None = None
+    best_fitness_ever: float | None = None
+    mean_fitness: float | None = None
+    best_win_rate: float | None = None
+    win_rates: dict[str, float | None] = {}
+    sigma: float | None = None
+    evals: int | None = None
+    games: int | None = None
+    elapsed_s: float | None = None
+    cpu_s: float | None = None
+
+
+class ProgressEvent(BaseEvent):
+    event: Literal["progress"] = "progress"
+    done: int = 0
+    total: int = 0
+    unit: str = ""
+    matchup: str | None = None
+
+
+class MatchupEvent(BaseEvent):
+    """One finished matchup; the full object of ``results.json`` stays in the extra fields."""
+
+    event: Literal["matchup"] = "matchup"
+    deck_a: str = ""
+    deck_b: str = ""
+    faction_a: str = ""
+    faction_b: str = ""
+    games: int = 0
+    a_wins: int = 0
+    b_wins: int = 0
+    draws: int = 0
+    a_win_rate: float | None = None
+
+
+class CheckpointEvent(BaseEvent):
+    event: Literal["checkpoint"] = "checkpoint"
+    path: str = ""
+    gen: int = 0
+
+
+class LogEvent(BaseEvent):
+    event: Literal["log"] = "log"
+    level: str = "info"
+    msg: str = ""
+
+
+class DoneEvent(BaseEvent):
+    event: Literal["done"] = "done"
+    summary: dict[str, Any] = {}
+    outputs: dict[str, str] = {}
+
+
+class ErrorEvent(BaseEvent):
+    event: Literal["error"] = "error"
+    msg: str = ""
+    kind: str = "internal"
+
+
+class RawEvent(BaseEvent):
+    """An event type this version does not know; all its fields are kept."""
+
+
+_KNOWN = {
+    "start",
+    "generation",
+    "progress",
+    "matchup",
+    "checkpoint",
+    "log",
+    "done",
+    "error",
+}
+
+
+def _event_tag(value: Any) -> str:
+    kind = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
+    return kind if kind in _KNOWN else "raw"
+
+
+Event = Annotated[
+    Annotated[StartEvent, Tag("start")]
+    | Annotated[GenerationEvent, Tag("generation")]
+    | Annotated[ProgressEvent, Tag("progress")]
+    | Annotated[MatchupEvent, Tag("matchup")]
+    | Annotated[CheckpointEvent, Tag("checkpoint")]
+    | Annotated[LogEvent, Tag("log")]
+    | Annotated[DoneEvent, Tag("done")]
+    | Annotated[ErrorEvent, Tag("error")]
+    | Annotated[RawEvent, Tag("raw")],
+    Discriminator(_event_tag),
+]
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(obj: dict[str, Any]) -> Event | None:
+    """The typed event of a decoded line; a known type with mistyped fields degrades to
+    :class:`RawEvent` rather than being lost. None when ``obj`` has no ``event`` name."""
+    if not isinstance(obj.get("event"), str):
+        return None
+    try:
+        return _EVENT_ADAPTER.validate_python(obj)
+    except ValidationError:
+        try:
+            return RawEvent.model_validate(obj)
+        except ValidationError:
+            return None
+
+
+def parse_event_line(line: str | bytes) -> Event | None:
+    """The event of one line, or None for blank lines and lines that are not a JSON object."""
+    if not line or line.isspace():
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return parse_event(obj)
+
+
+def log_event(msg: str, level: str = "info", t: float = 0.0) -> LogEvent:
+    return LogEvent(msg=msg, level=level, t=t)
+
+
+# --- pipeline events -------------------------------------------------------------------------
+
+JobState = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
+Phase = Literal["train", "deploy", "validate", "save"]
+PhaseState = Literal["started", "done", "skipped", "failed", "interrupted"]
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """An event line of one job, tagged with where it came from."""
+
+    job_id: str
+    container_id: str | None
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class JobStateChanged:
+    job_id: str
+    state: JobState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseChanged:
+    phase: Phase
+    state: PhaseState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    record: RunRecord
+
+
+PipelineEvent = JobEvent | JobStateChanged | PhaseChanged | RunFinished
+Emit = Callable[[PipelineEvent], None]
+
+
+def event_to_json(ev: JobEvent) -> str:
+    """The event's line as the binary wrote it (fields it did not send are left out), plus
+    ``job`` and ``container``."""
+    obj = ev.event.model_dump(mode="json", exclude_unset=True)
+    obj.setdefault("event", ev.event.event)
+    obj["job"] = ev.job_id
+    obj["container"] = ev.container_id
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def pipeline_event_to_json(ev: PipelineEvent) -> str:
+    """One JSON line for any pipeline event (``--json`` output)."""
+    if isinstance(ev, JobEvent):
+        return event_to_json(ev)
+    obj: dict[str, Any]
+    if isinstance(ev, JobStateChanged):
+        obj = {"event": "job_state", "job": ev.job_id, "state": ev.state, "detail": ev.detail}
+    elif isinstance(ev, PhaseChanged):
+        obj = {"event": "phase", "phase": ev.phase, "state": ev.state, "detail": ev.detail}
+    else:
+        obj = {
+            "event": "run_finished",
+            "run_id": ev.record.run_id,
+            "state": ev.record.state,
+            "record": ev.record.path,
+        }
+    return json.dumps({"v": 1, **obj}, separators=(",", ":"))

@@ -1,0 +1,359 @@
+"""The pipeline: train -> deploy -> validate -> save, on any backend, recorded in
+``experiments/runs/<run_id>.json``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from core.backend import Backend
+from core.cost import CostEstimate, estimate_core_hours
+from core.errors import ConfigError, EwtuiError
+from core.events import Emit, Phase, PhaseChanged, PhaseState, PipelineEvent, RunFinished
+from core.fsutil import atomic_write_text
+from core.jobs import JobResult, TrainJob, ValidateJob
+from core.paths import FACTIONS, Workspace
+from core.plan import Plan
+from core.validation import ValidationReport, merge_reports, parse_report, save_report
+from core.weights import DeployRecord, deploy_many
+
+RunState = Literal["running", "ok", "failed", "interrupted"]
+PHASES: tuple[Phase, ...] = ("train", "deploy", "validate", "save")
+
+
+class PhaseRecord(BaseModel):
+    state: PhaseState | Literal["pending"] = "pending"
+    started: float | None = None
+    finished: float | None = None
+    detail: str = ""
+
+
+class JobRecord(BaseModel):
+    """A job's spec and result, without the file contents it carried."""
+
+    spec: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ValidationOutcome(BaseModel):
+    dir: str
+    results: str
+    verdict: str
+    games: int
+    matchups: int
+    faction_win_rates: dict[str, float]
+    first_seat_win_rate: float | None
+    complete: bool
+    parts: list[str]
+
+
+class RunRecord(BaseModel):
+    version: int = 1
+    run_id: str
+    state: RunState = "running"
+    backend: str
+    plan: dict[str, Any]
+    started: float
+    finished: float | None = None
+    duration_s: float | None = None
+    phases: dict[str, PhaseRecord] = {p: PhaseRecord() for p in PHASES}
+    jobs: list[JobRecord] = []
+    deploys: list[DeployRecord] = []
+    deploy_notes: list[str] = []
+    validation: ValidationOutcome | None = None
+    estimate: CostEstimate
+    cost: CostEstimate | None = None
+    billed: bool = False
+    errors: list[str] = []
+    path: str = ""
+
+    def results(self) -> list[JobResult]:
+        return [JobResult.model_validate(j.result) for j in self.jobs]
+
+
+def _weights_relpath(target: str) -> str:
+    return "generalist.toml" if target == "generalist" else f"specialists/{target}.toml"
+
+
+class Pipeline:
+    def __init__(self, plan: Plan, backend: Backend, ws: Workspace, emit: Emit) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.ws = ws
+        self._emit = emit
+        self._tasks: list[asyncio.Task[JobResult]] = []
+        self.results: dict[str, JobResult] = {}
+        self.specs: dict[str, TrainJob | ValidateJob] = {}
+        self.record = RunRecord(
+            run_id=plan.run_id,
+            backend=backend.name,
+            plan=plan.model_dump(mode="json"),
+            started=time.time(),
+            estimate=plan.cost_estimate(),
+            billed=backend.name != "local",
+        )
+
+    def emit(self, ev: PipelineEvent) -> None:
+        self._emit(ev)
+
+    # --- phases ---------------------------------------------------------------------------
+
+    def _phase(self, phase: Phase, state: PhaseState, detail: str = "") -> None:
+        rec = self.record.phases[phase]
+        now = time.time()
+        if state == "started":
+            rec.started = now
+        else:
+            rec.finished = now
+        rec.state = state
+        rec.detail = detail
+        self.emit(PhaseChanged(phase, state, detail))
+
+    async def _run_jobs(self, specs: list[TrainJob | ValidateJob], timeout_s: float | None) -> None:
+        async def one(spec: TrainJob | ValidateJob) -> JobResult:
+            if timeout_s is None:
+                return await self.backend.run(spec, self.emit)
+            # The backend's own timeout machinery may be remote; a local deadline backs it up.
+            task = asyncio.ensure_future(self.backend.run(spec, self.emit))
+            done, _ = await asyncio.wait({task}, timeout=timeout_s + 5.0)
+            if task in done:
+                return task.result()
+            self.backend.cancel(spec.id)
+            res = await task
+            note = f"timed out after {timeout_s:g} s"
+            return res.model_copy(update={"state": "timeout", "error": note})
+
+        for spec in specs:
+            self.specs[spec.id] = spec
+        self._tasks = [asyncio.create_task(one(s), name=s.id) for s in specs]
+        try:
+            # asyncio.wait, not gather: cancelling this run must not cancel the job tasks
+            # behind their backend's back (a task cancelled while returning loses its result).
+            # The backend ends running jobs, and each returns a result.
+            if self._tasks:
+                await asyncio.wait(self._tasks)
+        finally:
+            self._collect()
+
+    def _collect(self) -> None:
+        for task in self._tasks:
+            if not task.done():
+                continue
+            spec = self.specs[task.get_name()]
+            if task.cancelled():
+                res = JobResult(
+                    job_id=spec.id, kind=spec.kind, state="cancelled", error="cancelled"
+                )
+            elif task.exception() is not None:
+                exc = task.exception()
+                res = JobResult(job_id=spec.id, kind=spec.kind, state="failed", error=str(exc))
+            else:
+                res = task.result()
+            self.results[spec.id] = res
+
+    def _train_results(self) -> list[tuple[TrainJob, JobResult]]:
+        out = []
+        for spec in self.specs.values():
+            if isinstance(spec, TrainJob) and spec.id in self.results:
+                out.append((spec, self.results[spec.id]))
+        return out
+
+    def _best_trained(self) -> dict[str, tuple[TrainJob, JobResult]]:
+        """Per weights target, the successful training job with the best fitness (several
+        configs may train the same target, as in a sweep)."""
+        best: dict[str, tuple[TrainJob, JobResult]] = {}
+        for spec, res in self._train_results():
+            if not res.ok or "weights.toml" not in res.artifacts:
+                continue
+            fit = float(res.summary.get("best_fitness") or 0.0)
+            cur = best.get(spec.config.target)
+            if cur is None or fit > float(cur[1].summary.get("best_fitness") or 0.0):
+                best[spec.config.target] = (spec, res)
+        return best
+
+    async def _train(self) -> None:
+        specs: list[TrainJob | ValidateJob] = list(self.plan.train_jobs())
+        self._phase("train", "started", f"{len(specs)} jobs")
+        await self._run_jobs(specs, None)
+        failed = [r.job_id for r in self.results.values() if r.kind == "train" and not r.ok]
+        self._phase("train", "failed" if failed else "done", ", ".join(failed))
+
+    def _deploy(self) -> None:
+        self._phase("deploy", "started")
+        items: list[tuple[str, str, str]] = []
+        for target, (spec, res) in self._best_trained().items():
+            if not spec.config.deploy:
+                self.record.deploy_notes.append(f"{spec.config.name}: deploy = false in config")
+                continue
+            label = res.outputs.get("weights", f"{spec.id}/weights.toml")
+            items.append((label, res.artifacts["weights.toml"], target))
+        chosen = {label for label, _, _ in items}
+        for spec, res in self._train_results():
+            label = res.outputs.get("weights", "")
+            if res.ok and spec.config.deploy and label not in chosen:
+                self.record.deploy_notes.append(
+                    f"{spec.config.name}: not deployed, another {spec.config.target} "
+                    "config of this run reached a better fitness"
+                )
+        try:
+            self.record.deploys = deploy_many(self.ws, items) if items else []
+        except ConfigError as exc:
+            self.record.errors.append(f"deploy refused: {exc}")
+            self._phase("deploy", "failed", str(exc))
+            return
+        self._phase("deploy", "done", ", ".join(d.target for d in self.record.deploys) or "nothing")
+
+    def _validation_weights(self) -> dict[str, str] | None:
+        """This run's trained weights over the deployed ones, or None (the deployed files)."""
+        trained = self._best_trained()
+        if not trained:
+            return None
+        files: dict[str, str] = {}
+        for target in ("generalist", *FACTIONS):
+            rel = _weights_relpath(target)
+            if target in trained:
+                files[rel] = trained[target][1].artifacts["weights.toml"]
+            else:
+                path = self.ws.weights_dir / rel
+                if path.is_file():
+                    files[rel] = path.read_text(encoding="utf-8")
+        return files
+
+    async def _validate(self) -> None:
+        weights = self._validation_weights() if self.plan.options.trains else None
+        specs: list[TrainJob | ValidateJob] = list(self.plan.validate_jobs(weights))
+        detail = "sequential" if self.plan.options.sequential else f"{len(specs)} faction pairs"
+        self._phase("validate", "started", detail)
+        await self._run_jobs(specs, self.plan.validation.timeout_s)
+        failed = [r.job_id for r in self.results.values() if r.kind == "validate" and not r.ok]
+        self._phase("validate", "failed" if failed else "done", ", ".join(failed))
+
+    def _save_validation(self) -> None:
+        parts: list[ValidationReport] = []
+        names: list[str] = []
+        expected = [s for s in self.specs.values() if isinstance(s, ValidateJob)]
+        for spec in expected:
+            res = self.results.get(spec.id)
+            if res is None or not res.ok:
+                continue
+            try:
+                parts.append(parse_report(res.artifacts["results.json"], f"{spec.id}/results.json"))
+                names.append(spec.id)
+            except (ConfigError, KeyError) as exc:
+                self.record.errors.append(f"{spec.id}: unreadable results: {exc}")
+        if not parts:
+            return
+        report = merge_reports(parts, parallel=not self.plan.options.sequential)
+        out_dir = self.ws.validation_dir / self.plan.run_id
+        extra = {
+            "run_id": self.plan.run_id,
+            "backend": self.backend.name,
+            "parts": names,
+            "data": str(self.ws.data_dir),
+        }
+        paths = save_report(report, out_dir, extra)
+        fs = report.first_seat.get("win_rate")
+        self.record.validation = ValidationOutcome(
+            dir=str(out_dir),
+            results=str(paths["results"]),
+            verdict=report.verdict,
+            games=report.games,
+            matchups=len(report.matchups),
+            faction_win_rates=report.faction_win_rates(),
+            first_seat_win_rate=float(fs) if fs is not None else None,
+            complete=len(parts) == len(expected),
+            parts=names,
+        )
+
+    def _record_path(self) -> str:
+        if not self.record.path:
+            runs = self.ws.runs_dir
+            path = runs / f"{self.plan.run_id}.json"
+            n = 2
+            while path.exists():
+                path = runs / f"{self.plan.run_id}_{n}.json"
+                n += 1
+            self.record.path = str(path)
+        return self.record.path
+
+    def _write_record(self) -> None:
+        from pathlib import Path
+
+        atomic_write_text(
+            Path(self._record_path()), json.dumps(self.record.model_dump(mode="json"), indent=2)
+        )
+
+    def _save(self, interrupted: bool) -> None:
+        self._phase("save", "started")
+        try:
+            self._save_validation()
+        except EwtuiError as exc:
+            self.record.errors.append(f"validation not saved: {exc}")
+        rec = self.record
+        rec.jobs = [
+            JobRecord(
+                spec=self.specs[jid].model_dump(mode="json", exclude={"weights"}),
+                result=res.model_dump(mode="json", exclude={"artifacts"}),
+            )
+            for jid, res in self.results.items()
+        ]
+        core_hours = sum(r.cores * r.duration_s for r in self.results.values()) / 3600.0
+        rec.cost = estimate_core_hours(core_hours, self.plan.pricing.price_per_core_hour)
+        for res in self.results.values():
+            if not res.ok:
+                rec.errors.append(f"{res.job_id}: {res.state}: {res.error}")
+        rec.finished = time.time()
+        rec.duration_s = rec.finished - rec.started
+        if interrupted:
+            rec.state = "interrupted"
+        elif rec.errors or any(not r.ok for r in self.results.values()):
+            rec.state = "failed"
+        else:
+            rec.state = "ok"
+        self._write_record()
+        self._phase("save", "done", rec.path)
+
+    # --- entry ----------------------------------------------------------------------------
+
+    async def run(self) -> RunRecord:
+        """Run every phase of the plan. Cancelling it (Ctrl-C) ends the running jobs, keeps
+        every finished result, saves what there is and returns a record marked
+        ``interrupted``."""
+        await self.backend.check()
+        opts = self.plan.options
+        self._write_record()
+        interrupted = False
+        try:
+            if opts.trains:
+                await self._train()
+            else:
+                self._phase("train", "skipped")
+            if opts.trains and opts.deploy:
+                self._deploy()
+            else:
+                why = "no training" if not opts.trains else "--no-deploy"
+                self._phase("deploy", "skipped", why)
+            if opts.validates:
+                await self._validate()
+            else:
+                self._phase("validate", "skipped")
+        except asyncio.CancelledError:
+            interrupted = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            self.backend.cancel_all()
+            pending = [t for t in self._tasks if not t.done()]
+            if pending:
+                await asyncio.wait(pending)
+            self._collect()
+            for phase, rec in self.record.phases.items():
+                if rec.state == "started":
+                    self._phase(phase, "interrupted")  # type: ignore[arg-type]
+        self._save(interrupted)
+        self.emit(RunFinished(self.record))
+        return self.record

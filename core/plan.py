@@ -1,0 +1,211 @@
+"""What a run will do: the options a user chose, resolved against training.toml into concrete
+jobs."""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core.config import (
+    ModalResources,
+    Pricing,
+    ProjectConfig,
+    Throughput,
+    TrainingConfig,
+    ValidationSettings,
+)
+from core.cost import CostEstimate, estimate_core_hours
+from core.errors import UsageError
+from core.jobs import TrainJob, ValidateJob
+from core.paths import Workspace
+from core.validation import PAIRS
+
+Mode = Literal["full", "train-only", "validate-only"]
+MODES: tuple[str, ...] = ("full", "train-only", "validate-only")
+
+DEFAULT_MATCHUPS = 40
+"""Cross-faction deck matchups of the shipped decks, used when no workspace is at hand."""
+
+
+class RunOptions(BaseModel):
+    mode: Mode = "full"
+    backend: Literal["local", "modal"] = "local"
+    preset: str | None = None
+    single: str | None = None
+    validation_games: int | None = Field(None, gt=0)
+    sequential: bool = False
+    deploy: bool = True
+    validation_timeout: float | None = Field(None, gt=0)
+    cores: int | None = Field(None, gt=0)
+
+    @property
+    def trains(self) -> bool:
+        return self.mode in ("full", "train-only")
+
+    @property
+    def validates(self) -> bool:
+        return self.mode in ("full", "validate-only")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%d_%H%M%S")
+
+
+class Plan(BaseModel):
+    run_id: str
+    options: RunOptions
+    preset: str
+    training: list[TrainingConfig]
+    validation: ValidationSettings
+    resources: ModalResources
+    pricing: Pricing
+    throughput: Throughput
+    budget_cores: int
+    """Cores available at once: the local budget, or Modal's per-container counts summed."""
+    matchups: int = DEFAULT_MATCHUPS
+    weight_count: int | None = None
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def _train_cores(self) -> int:
+        if self.options.backend == "modal":
+            return self.resources.train.cpu
+        n = max(1, len(self.training))
+        return max(1, self.budget_cores // min(n, self.budget_cores))
+
+    def _validate_cores(self, jobs: int) -> int:
+        if self.options.backend == "modal":
+            return self.resources.validation.cpu
+        return max(1, self.budget_cores // min(jobs, self.budget_cores))
+
+    def train_jobs(self) -> list[TrainJob]:
+        if not self.options.trains:
+            return []
+        cores = self._train_cores()
+        return [TrainJob(id=f"train-{c.name}", cores=cores, config=c) for c in self.training]
+
+    def validate_jobs(self, weights: dict[str, str] | None = None) -> list[ValidateJob]:
+        """One job per faction pair, or a single job with ``--sequential``."""
+        if not self.options.validates:
+            return []
+        v = self.validation
+        common = {
+            "run_id": self.run_id,
+            "games": v.games,
+            "bot": v.bot,
+            "mcts_sims": v.mcts_sims,
+            "seed": v.seed,
+            "weights": weights,
+        }
+        if self.options.sequential:
+            return [ValidateJob(id="validate-all", cores=self._validate_cores(1), **common)]
+        cores = self._validate_cores(len(PAIRS))
+        return [
+            ValidateJob(id=f"validate-{a}-{b}", cores=cores, matchup=f"{a}-{b}", **common)
+            for a, b in PAIRS
+        ]
+
+    # --- size and cost ------------------------------------------------------------------
+
+    def population(self, cfg: TrainingConfig) -> int:
+        if cfg.population is not None:
+            return cfg.population
+        n = self.weight_count or 20
+        return 4 + math.floor(3 * math.log(n))
+
+    def train_games(self) -> int:
+        if not self.options.trains:
+            return 0
+        return sum(c.generations * self.population(c) * c.games for c in self.training)
+
+    def validation_game_count(self) -> int:
+        if not self.options.validates:
+            return 0
+        return self.matchups * 2 * self.validation.games
+
+    def total_games(self) -> int:
+        return self.train_games() + self.validation_game_count()
+
+    def core_hours(self) -> float:
+        """An estimate from the throughput figures of training.toml: a third of a training
+        evaluation's games face each of random, greedy and MCTS."""
+        tp = self.throughput
+        core_s = 0.0
+        if self.options.trains:
+            for c in self.training:
+                mcts = tp.game_core_s("mcts", c.mcts_sims, mcts_players=1)
+                per_game = (2 * tp.greedy_game_core_s + mcts) / 3
+                core_s += c.generations * self.population(c) * c.games * per_game
+        v = self.validation
+        core_s += self.validation_game_count() * tp.game_core_s(v.bot, v.mcts_sims)
+        return core_s / 3600.0
+
+    def cost_estimate(self) -> CostEstimate:
+        return estimate_core_hours(self.core_hours(), self.pricing.price_per_core_hour)
+
+
+def _apply_preset(cfg: TrainingConfig, overrides: dict[str, int | None]) -> TrainingConfig:
+    return cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def build_plan(
+    project: ProjectConfig,
+    options: RunOptions,
+    ws: Workspace | None = None,
+    *,
+    run_id: str | None = None,
+) -> Plan:
+    """Resolve options against the project config: preset, ``--single``, validation flags."""
+    preset_name = options.preset or project.default_preset
+    preset = project.preset(preset_name)
+    if options.single is not None:
+        chosen = [project.training_config(options.single)]
+    else:
+        chosen = [c for c in project.training if c.enabled]
+    if options.trains and not chosen:
+        raise UsageError(f"{project.source}: training: no config is enabled")
+    overrides = preset.training.model_dump()
+    training = [_apply_preset(c, overrides) for c in chosen]
+
+    v = project.validation.model_copy(
+        update={k: val for k, val in preset.validation.model_dump().items() if val is not None}
+    )
+    if options.validation_games is not None:
+        v = v.model_copy(update={"games": options.validation_games})
+    if options.validation_timeout is not None:
+        v = v.model_copy(update={"timeout_s": options.validation_timeout})
+
+    if options.backend == "modal":
+        budget = project.modal.train.cpu * max(1, len(training))
+    else:
+        budget = options.cores or os.cpu_count() or 1
+
+    matchups = DEFAULT_MATCHUPS
+    weight_count: int | None = None
+    if ws is not None:
+        matchups = ws.matchup_count() or DEFAULT_MATCHUPS
+        if ws.weight_spec_file.is_file():
+            from core.weights import WeightSpec
+
+            try:
+                weight_count = len(WeightSpec.load(ws.weight_spec_file))
+            except Exception:  # the size estimate must not fail a run; loading reports it later
+                weight_count = None
+
+    return Plan(
+        run_id=run_id or new_run_id(),
+        options=options,
+        preset=preset_name,
+        training=training,
+        validation=v,
+        resources=project.modal,
+        pricing=project.pricing,
+        throughput=project.throughput,
+        budget_cores=budget,
+        matchups=matchups,
+        weight_count=weight_count,
+    )

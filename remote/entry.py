@@ -1,0 +1,242 @@
+"""What the entrypoints and web endpoints of `remote.app` do, kept free of `modal` so it can be
+tested and read on its own.
+
+`run_pipeline` is `modal run remote/app.py::main`: core's pipeline with the Modal backend, so the
+trained weights are deployed here (with a diff and a backup) and the validation report is saved
+here in the usual layout, exactly as `ewtui --run` does. Progress is printed as plain lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import IO, Any
+
+from core.config import load_project_config
+from core.errors import EwtuiError, UsageError
+from core.events import (
+    DoneEvent,
+    GenerationEvent,
+    JobEvent,
+    JobStateChanged,
+    LogEvent,
+    PhaseChanged,
+    PipelineEvent,
+    RunFinished,
+)
+from core.fsutil import atomic_write_bytes
+from core.paths import Workspace
+from core.pipeline import Pipeline, RunRecord
+from core.plan import RunOptions, build_plan
+from core.weights import DeployRecord
+from remote.names import IMAGE_WORKSPACE
+
+EXIT = {"ok": 0, "failed": 1, "interrupted": 130}
+
+
+class LinePrinter:
+    """Plain progress lines: job states, one line per generation, phases, warnings."""
+
+    def __init__(self, out: IO[str] | None = None) -> None:
+        self.out = out or sys.stderr
+
+    def __call__(self, ev: PipelineEvent) -> None:
+        line = self.format(ev)
+        if line:
+            print(line, file=self.out, flush=True)
+
+    @staticmethod
+    def format(ev: PipelineEvent) -> str | None:
+        if isinstance(ev, PhaseChanged):
+            return f"== {ev.phase}: {ev.state}" + (f" ({ev.detail})" if ev.detail else "")
+        if isinstance(ev, JobStateChanged):
+            return f"[{ev.job_id}] {ev.state}" + (f": {ev.detail}" if ev.detail else "")
+        if isinstance(ev, RunFinished):
+            return f"== run {ev.record.run_id}: {ev.record.state} ({ev.record.path})"
+        if not isinstance(ev, JobEvent):
+            return None
+        tag = f"[{ev.job_id}@{ev.container_id}]" if ev.container_id else f"[{ev.job_id}]"
+        e = ev.event
+        if isinstance(e, GenerationEvent):
+            best = f"{e.best_fitness:.4f}" if e.best_fitness is not None else "-"
+            wr = f"{e.best_win_rate:.1%}" if e.best_win_rate is not None else "-"
+            return f"{tag} gen {e.gen}/{e.generations} best {best} win {wr}"
+        if isinstance(e, LogEvent) and e.level in ("warn", "error"):
+            return f"{tag} {e.level}: {e.msg}"
+        if isinstance(e, DoneEvent):
+            return f"{tag} done"
+        return None
+
+
+def _deploy_lines(d: DeployRecord) -> list[str]:
+    """The deployed file, its backup, and each weight that changed (old -> new)."""
+    backup = f" (previous kept as {d.backup})" if d.backup else ""
+    out = [f"deployed {d.target} to {d.path}{backup}"]
+    for w in d.deltas:
+        if w.delta:
+            mark = " !" if w.large else ""
+            out.append(f"    {w.name}: {w.old:g} -> {w.new:g} ({w.delta:+g}){mark}")
+    return out
+
+
+def summarize(record: RunRecord) -> str:
+    lines = [f"run {record.run_id}: {record.state}"]
+    for res in record.results():
+        fit = res.summary.get("best_fitness")
+        extra = f" best fitness {fit:.4f}" if isinstance(fit, int | float) else ""
+        err = f" ({res.error})" if res.error and not res.ok else ""
+        lines.append(f"  {res.job_id}: {res.state} in {res.duration_s:.0f} s{extra}{err}")
+    for d in record.deploys:
+        lines += [f"  {line}" for line in _deploy_lines(d)]
+    if record.validation is not None:
+        v = record.validation
+        lines.append(f"  validation: {v.verdict}, {v.games:,} games, saved in {v.dir}")
+    if record.cost is not None:
+        lines.append(f"  cost: {record.cost.describe()}")
+    lines.append(f"  record: {record.path}")
+    return "\n".join(lines)
+
+
+async def run_pipeline(
+    backend_cls: Any,
+    spawner: Any,
+    *,
+    mode: str = "full",
+    single: str | None = None,
+    validation_games: int | None = None,
+    sequential: bool = False,
+    deploy: bool = True,
+    validation_timeout: float | None = None,
+    preset: str | None = None,
+    ws: Workspace | None = None,
+    out: IO[str] | None = None,
+) -> int:
+    """The full pipeline on Modal from this machine; returns the exit code."""
+    printer = LinePrinter(out)
+    try:
+        ws = ws or Workspace.find()
+        project = load_project_config(ws.configs_file)
+        options = RunOptions.model_validate(
+            {
+                "mode": mode,
+                "backend": "modal",
+                "preset": preset,
+                "single": single,
+                "validation_games": validation_games,
+                "sequential": sequential,
+                "deploy": deploy,
+                "validation_timeout": validation_timeout,
+            }
+        )
+        plan = build_plan(project, options, ws)
+    except EwtuiError as exc:
+        print(f"error: {exc}", file=printer.out)
+        return exc.exit_code
+    except ValueError as exc:  # pydantic's ValidationError: a flag out of range
+        lines = str(exc).splitlines()
+        where = lines[1] if len(lines) > 1 else ""
+        print(f"error: {where}: {lines[-1].strip()}", file=printer.out)
+        return 2
+    backend = backend_cls(
+        ws,
+        resources=project.modal,
+        spawner=spawner,
+        run_id=plan.run_id,
+        validation_timeout_s=plan.validation.timeout_s,
+    )
+    est = plan.cost_estimate()
+    printer.out.write(
+        f"run {plan.run_id}: {len(plan.train_jobs())} training and {len(plan.validate_jobs())} "
+        f"validation jobs on Modal, about {plan.total_games():,} games, "
+        f"estimated {est.describe(project.pricing.currency)}\n"
+    )
+    async with backend:
+        record = await Pipeline(plan, backend, ws, printer).run()
+    print(summarize(record), file=printer.out, flush=True)
+    return EXIT.get(record.state, 1)
+
+
+def print_listing(rows: list[dict[str, Any]], out: IO[str] | None = None) -> None:
+    out = out or sys.stdout
+    if not rows:
+        print("no experiments on the volume yet", file=out)
+        return
+    for r in rows:
+        if r.get("kind") == "train":
+            fit = r.get("best_fitness")
+            what = f"best fitness {fit:.4f}" if isinstance(fit, int | float) else "running"
+        else:
+            what = f"verdict {r.get('verdict') or '-'}, {r.get('games') or 0:,} games"
+        print(f"{r['run_id']}  {r['id']:<40} {r['kind']:<10} {what}", file=out)
+    print(f"{len(rows)} experiments; download one with download_latest --name RUN_ID", file=out)
+
+
+def archive_name(name: str) -> str:
+    return f"experiments_modal_{name}.tar.gz"
+
+
+def write_archive(directory: Path, name: str, data: bytes, out: IO[str] | None = None) -> Path:
+    path = directory / archive_name(name)
+    atomic_write_bytes(path, data)
+    print(f"wrote {path} ({len(data):,} bytes); extract with: tar -xzf {path.name} -C experiments/",
+          file=out or sys.stdout)  # fmt: skip
+    return path
+
+
+# --- runs started over HTTP --------------------------------------------------------------------
+
+WEB_OPTIONS = ("mode", "single", "preset", "validation_games", "sequential", "validation_timeout")
+
+
+def web_options(body: dict[str, Any]) -> dict[str, Any]:
+    """The run options of a POST body: only known keys, checked now so a bad request fails
+    before anything is spawned. Deploying is off: the weights stay on the volume."""
+    unknown = sorted(set(body) - set(WEB_OPTIONS))
+    if unknown:
+        valid = ", ".join(WEB_OPTIONS)
+        raise UsageError(f"unknown option(s) {', '.join(unknown)} (valid: {valid})")
+    opts = RunOptions.model_validate({**body, "backend": "modal", "deploy": False})
+    return opts.model_dump(mode="json")
+
+
+async def run_in_container(
+    options: dict[str, Any],
+    run_id: str,
+    volume_root: Path,
+    spawner: Any,
+    backend_cls: Any,
+    commit: Callable[[], Awaitable[None]],
+) -> dict[str, Any]:
+    """A run inside Modal: jobs fan out to the app's functions; the run record and the merged
+    validation go to the volume under experiments/<run_id>/pipeline/."""
+    from remote.names import VOLUME_EXPERIMENTS
+
+    out_dir = volume_root / VOLUME_EXPERIMENTS / run_id / "pipeline"
+    ws = Workspace(Path(str(IMAGE_WORKSPACE)), out_dir)
+    project = load_project_config(ws.configs_file)
+    plan = build_plan(project, RunOptions.model_validate(options), ws, run_id=run_id)
+    backend = backend_cls(
+        ws, resources=project.modal, spawner=spawner, run_id=run_id,
+        validation_timeout_s=plan.validation.timeout_s, follow_system_logs=False,
+    )  # fmt: skip
+    async with backend:
+        record = await Pipeline(plan, backend, ws, LinePrinter(sys.stdout)).run()
+    await commit()
+    return {"run_id": run_id, "state": record.state, "record": json.loads(record.model_dump_json())}
+
+
+async def call_status(call: Any) -> dict[str, Any]:
+    """`running`, or the finished run's record (or the error that ended it)."""
+    try:
+        result = await call.get.aio(timeout=0)
+    except TimeoutError:
+        return {"call_id": call.object_id, "state": "running"}
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        return {"call_id": call.object_id, "state": "error", "error": error}
+    return {"call_id": call.object_id, **result}

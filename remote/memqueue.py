@@ -1,0 +1,73 @@
+"""An in-process stand-in for `modal.Queue`: the same `put.aio` / `get_many.aio` calls, the same
+partitions and the same `queue.Empty` on a timeout. It lets the Modal backend and the function
+bodies run end to end on one machine (tests, benchmarks) with the transport as the only change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import queue
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+# Modal's limits, enforced here too so a test notices a relay that would break them.
+MAX_ITEM_BYTES = 1024 * 1024
+MAX_PARTITION_ITEMS = 5000
+
+
+class _Aio:
+    """Exposes an async method as `obj.method.aio(...)`, as Modal's client objects do."""
+
+    def __init__(self, fn: Callable[..., Awaitable[Any]]) -> None:
+        self.aio = fn
+
+
+class MemoryQueue:
+    def __init__(self) -> None:
+        self._parts: dict[str | None, deque[bytes]] = defaultdict(deque)
+        self._cond: asyncio.Condition | None = None
+        self.put = _Aio(self._put)
+        self.get_many = _Aio(self._get_many)
+        self.puts = 0
+
+    def _condition(self) -> asyncio.Condition:
+        # Created lazily so the queue can be built outside the event loop that uses it.
+        if self._cond is None:
+            self._cond = asyncio.Condition()
+        return self._cond
+
+    async def _put(
+        self, v: Any, block: bool = True, timeout: float | None = None, *,
+        partition: str | None = None, partition_ttl: int = 86400,
+    ) -> None:  # fmt: skip
+        # Pickled like Modal does, so an item that could not cross the wire fails here as well.
+        data = pickle.dumps(v)
+        if len(data) > MAX_ITEM_BYTES:
+            raise ValueError(f"queue item of {len(data)} bytes is over Modal's 1 MiB limit")
+        part = self._parts[partition]
+        if len(part) >= MAX_PARTITION_ITEMS:
+            raise queue.Full(f"partition {partition!r} holds {MAX_PARTITION_ITEMS} items")
+        cond = self._condition()
+        async with cond:
+            part.append(data)
+            self.puts += 1
+            cond.notify_all()
+
+    async def _get_many(
+        self, n_values: int, block: bool = True, timeout: float | None = None, *,
+        partition: str | None = None,
+    ) -> list[Any]:  # fmt: skip
+        part = self._parts[partition]
+        cond = self._condition()
+        async with cond:
+            if block and not part:
+                try:
+                    await asyncio.wait_for(cond.wait_for(lambda: bool(part)), timeout)
+                except TimeoutError:
+                    raise queue.Empty() from None
+            out: list[Any] = []
+            while part and len(out) < n_values:
+                out.append(pickle.loads(part.popleft()))
+            return out

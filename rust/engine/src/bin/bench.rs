@@ -1,0 +1,232 @@
+//! `bench`: engine and bot speed, as medians over repeats, on one core.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use ew_engine::action::ActionBuf;
+use ew_engine::bots::{Bot, MctsParams, MctsScratch};
+use ew_engine::data::{Deck, GameData, resolve_data_dir};
+use ew_engine::game::play_game;
+use ew_engine::seed;
+use ew_engine::state::GameState;
+use ew_engine::weights::Weights;
+
+/// Measures random and greedy game speed, greedy decision time, MCTS simulations per second,
+/// state clone and legal-action generation, single-threaded, as medians over repeats.
+#[derive(Parser, Debug)]
+#[command(name = "bench", version)]
+struct Args {
+    /// Print one JSON object on stdout instead of the text report.
+    #[arg(long)]
+    json: bool,
+    /// Repeats of every measurement; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// Random games per repeat.
+    #[arg(long, default_value_t = 4000)]
+    random_games: usize,
+    /// Greedy mirror games per repeat.
+    #[arg(long, default_value_t = 400)]
+    greedy_games: usize,
+    /// MCTS searches per repeat (from positions of greedy games).
+    #[arg(long, default_value_t = 24)]
+    mcts_searches: usize,
+    /// Simulations per MCTS search.
+    #[arg(long, default_value_t = 200)]
+    mcts_sims: u32,
+    /// Weights of the greedy and MCTS bots [default: DATA/weights/generalist.toml].
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Data directory [default: the nearest data/ upward from the working directory].
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("bench: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+struct Series {
+    us_per_game: f64,
+    us_per_action: f64,
+    turns: f64,
+    actions: f64,
+}
+
+fn games(data: &GameData, pairs: &[(&Deck, &Deck)], bot: &Bot, n: usize, salt: u64) -> Series {
+    let t = Instant::now();
+    let (mut turns, mut actions) = (0u64, 0u64);
+    for i in 0..n {
+        let (a, b) = pairs[i % pairs.len()];
+        let (a, b) = if (i / pairs.len()).is_multiple_of(2) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let out = play_game(data, a, b, bot, bot, seed::derive(salt, i as u64));
+        turns += out.turns as u64;
+        actions += out.actions as u64;
+    }
+    let us = t.elapsed().as_secs_f64() * 1e6;
+    Series {
+        us_per_game: us / n as f64,
+        us_per_action: us / actions.max(1) as f64,
+        turns: turns as f64 / n as f64,
+        actions: actions as f64 / n as f64,
+    }
+}
+
+/// Positions met in greedy mirror games, a sample of every stage of the game.
+fn sample_states(
+    data: &GameData,
+    pairs: &[(&Deck, &Deck)],
+    w: &Weights,
+    n: usize,
+) -> Vec<GameState> {
+    let bot = Bot::Greedy(*w);
+    let mut out = Vec::with_capacity(n);
+    let mut game = 0u64;
+    while out.len() < n {
+        let (a, b) = pairs[game as usize % pairs.len()];
+        let mut s = GameState::new(data, a, b, seed::derive(99, game));
+        let mut players = [bot.player(1), bot.player(2)];
+        let mut step = 0;
+        while !s.is_terminal() && out.len() < n {
+            if step % 3 == 0 {
+                out.push(s);
+            }
+            let act = players[s.active as usize].choose(data, &s);
+            s.apply(data, act);
+            step += 1;
+        }
+        game += 1;
+    }
+    out
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let dir = resolve_data_dir(args.data.as_deref()).map_err(|e| e.to_string())?;
+    let data = GameData::load(&dir).map_err(|e| e.to_string())?;
+    let weights_path = args
+        .weights
+        .clone()
+        .unwrap_or_else(|| dir.join("weights").join("generalist.toml"));
+    let w = Weights::load(&weights_path).map_err(|e| e.to_string())?;
+    let pairs = data.cross_faction_pairs();
+    if pairs.is_empty() {
+        return Err(format!(
+            "{}: no cross-faction deck pairs",
+            dir.join("decks").display()
+        ));
+    }
+    let repeats = args.repeats.max(1);
+    let states = sample_states(&data, &pairs, &w, 1024);
+    let mcts_states: Vec<GameState> = states
+        .iter()
+        .step_by((states.len() / args.mcts_searches.max(1)).max(1))
+        .copied()
+        .take(args.mcts_searches.max(1))
+        .collect();
+
+    let (mut random_us, mut random_turns, mut random_actions) = (vec![], vec![], vec![]);
+    let (mut greedy_us, mut greedy_action_us, mut greedy_turns, mut greedy_actions) =
+        (vec![], vec![], vec![], vec![]);
+    let (mut mcts_rate, mut clone_ns, mut legal_ns) = (vec![], vec![], vec![]);
+    let params = MctsParams {
+        sims: args.mcts_sims,
+        ..MctsParams::default()
+    };
+    for r in 0..repeats as u64 {
+        let s = games(&data, &pairs, &Bot::Random, args.random_games.max(1), r);
+        random_us.push(s.us_per_game);
+        random_turns.push(s.turns);
+        random_actions.push(s.actions);
+
+        let s = games(
+            &data,
+            &pairs,
+            &Bot::Greedy(w),
+            args.greedy_games.max(1),
+            1000 + r,
+        );
+        greedy_us.push(s.us_per_game);
+        greedy_action_us.push(s.us_per_action);
+        greedy_turns.push(s.turns);
+        greedy_actions.push(s.actions);
+
+        let mut scratch = MctsScratch::default();
+        let mut rng = seed::rng(r, 7);
+        let t = Instant::now();
+        for st in &mcts_states {
+            black_box(scratch.search(&data, st, &w, &params, &mut rng));
+        }
+        let secs = t.elapsed().as_secs_f64();
+        mcts_rate.push((mcts_states.len() as f64 * params.sims as f64) / secs);
+
+        let rounds = 2000;
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for st in &states {
+                black_box(*black_box(st));
+            }
+        }
+        clone_ns.push(t.elapsed().as_secs_f64() * 1e9 / (rounds * states.len()) as f64);
+
+        let mut buf = ActionBuf::new();
+        let rounds = 200;
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for st in &states {
+                black_box(st).legal_actions(&data, &mut buf);
+                black_box(buf.len());
+            }
+        }
+        legal_ns.push(t.elapsed().as_secs_f64() * 1e9 / (rounds * states.len()) as f64);
+    }
+    let report = serde_json::json!({
+        "random_game_us": median(random_us),
+        "random_game_turns": median(random_turns),
+        "random_game_actions": median(random_actions),
+        "greedy_game_us": median(greedy_us),
+        "greedy_action_us": median(greedy_action_us),
+        "greedy_game_turns": median(greedy_turns),
+        "greedy_game_actions": median(greedy_actions),
+        "mcts_sims_per_sec_per_core": median(mcts_rate),
+        "mcts_rollout_depth": params.rollout_depth,
+        "clone_ns": median(clone_ns),
+        "legal_actions_ns": median(legal_ns),
+        "state_bytes": std::mem::size_of::<GameState>(),
+        "repeats": repeats,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        let obj = report.as_object().expect("object literal");
+        for (k, v) in obj {
+            println!("{k:<28} {v}");
+        }
+    }
+    Ok(())
+}

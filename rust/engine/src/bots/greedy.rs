@@ -1,0 +1,33 @@
+//! Greedy: try every legal action one step ahead and keep the best-scored position.
+
+use crate::action::{Action, ActionBuf};
+use crate::data::GameData;
+use crate::eval::evaluate;
+use crate::state::GameState;
+use crate::weights::Weights;
+
+/// The legal action whose resulting position scores best for the mover (first one on ties).
+pub fn greedy_choose(
+    data: &GameData,
+    state: &GameState,
+    w: &Weights,
+    buf: &mut ActionBuf,
+) -> Action {
+    state.legal_actions(data, buf);
+    if buf.len() <= 1 {
+        return buf.first().copied().unwrap_or(Action::EndTurn);
+    }
+    let me = state.active as usize;
+    let mut best = buf[0];
+    let mut best_v = f32::NEG_INFINITY;
+    for &a in buf.iter() {
+        let mut s = *state;
+        s.apply(data, a);
+        let v = evaluate(data, &s, me, w);
+        if v > best_v {
+            best_v = v;
+            best = a;
+        }
+    }
+    best
+}

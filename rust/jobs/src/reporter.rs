@@ -1,0 +1,105 @@
+//! What a job tells the world while it runs: event lines (stdout with `--events jsonl`, plus
+//! the experiment's `events.jsonl`) and the human log (stderr, plus `train.log`).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ew_tuning::EventSink;
+use ew_tuning::files::open_append;
+use ew_tuning::time::Utc;
+use serde_json::{Value, json};
+
+use crate::error::JobError;
+
+pub struct Reporter {
+    events: EventSink,
+    log_file: Mutex<Option<File>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl Reporter {
+    pub fn new(events_on_stdout: bool) -> Self {
+        Self {
+            events: EventSink::new(events_on_stdout),
+            log_file: Mutex::new(None),
+        }
+    }
+
+    /// Mirrors events into `events` and the human log into `log` from now on (appending).
+    pub fn attach_files(&self, events: &Path, log: &Path) -> Result<(), JobError> {
+        self.events
+            .mirror_to(events)
+            .map_err(|e| JobError::io(events, &e))?;
+        let f = open_append(log).map_err(|e| JobError::io(log, &e))?;
+        *self.log_file.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+        Ok(())
+    }
+
+    /// Whether stdout is reserved for event lines.
+    pub fn events_on_stdout(&self) -> bool {
+        self.events.to_stdout()
+    }
+
+    pub fn event(&self, kind: &str, fields: Value) {
+        if let Err(e) = self.events.emit(kind, fields) {
+            // The event mirror is a convenience copy; losing it must not stop the job.
+            eprintln!("warning: cannot write events.jsonl: {e}");
+        }
+    }
+
+    /// A human log line (stderr and the log file), also sent as a `log` event.
+    pub fn log(&self, level: Level, msg: &str) {
+        let stamp = Utc::now().rfc3339();
+        let line = format!("{stamp} {:<5} {msg}", level.as_str());
+        eprintln!("{line}");
+        if let Some(f) = self
+            .log_file
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            let _ = writeln!(f, "{line}");
+        }
+        self.event("log", json!({"level": level.as_str(), "msg": msg}));
+    }
+
+    pub fn info(&self, msg: &str) {
+        self.log(Level::Info, msg);
+    }
+
+    pub fn warn(&self, msg: &str) {
+        self.log(Level::Warn, msg);
+    }
+
+    /// Reports a failure: the one-line message on stderr and an `error` event.
+    pub fn error(&self, bin: &str, err: &JobError) {
+        eprintln!("{bin}: error: {err}");
+        if let Some(f) = self
+            .log_file
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            let _ = writeln!(f, "{} error {err}", Utc::now().rfc3339());
+        }
+        self.event("error", json!({"msg": err.to_string(), "kind": err.kind()}));
+    }
+}

@@ -1,0 +1,74 @@
+"""Experiment directories as ``tune`` and ``validate`` write them, for listing tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.validation import DEFAULT_THRESHOLDS, Matchup, recompute
+
+
+def write_train(
+    root: Path,
+    name: str,
+    *,
+    tag: str,
+    mode: str = "generalist",
+    faction: str | None = None,
+    fitness: float = 0.5,
+    gens: int = 3,
+    complete: bool = True,
+) -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    rows = ["gen,evals,games,best_fitness,mean_fitness,win_rate_mcts"]
+    rows += [
+        f"{g},{13 * g},{1300 * g},{fitness * g / gens},{fitness / 2}," for g in range(1, gens + 1)
+    ]
+    (d / "stats.csv").write_text("\n".join(rows) + "\n")
+    (d / "weights.toml").write_text("")
+    (d / "config.toml").write_text(
+        f'mode = "{mode}"\ntag = "{tag}"\ngenerations = {gens}\n'
+        + (f'faction = "{faction}"\n' if faction else "")
+    )
+    if complete:
+        (d / "summary.json").write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "mode": mode,
+                    "faction": faction,
+                    "tag": tag,
+                    "generations": gens,
+                    "generations_planned": gens,
+                    "best_fitness": fitness,
+                    "stop_reason": "generations",
+                    "win_rates": {"random": 0.9, "greedy": 0.6, "mcts": None},
+                    "elapsed_s": 12.5,
+                }
+            )
+        )
+    return d
+
+
+def write_validation(root: Path, run_id: str) -> Path:
+    d = root / "validation" / run_id
+    d.mkdir(parents=True)
+    m = Matchup(
+        deck_a="ax",
+        deck_b="sx",
+        faction_a="argentum",
+        faction_b="symbiote",
+        games=20,
+        a_wins=12,
+        b_wins=8,
+        draws=0,
+        a_wins_as_first=7,
+        b_wins_as_first=4,
+        a_games_as_first=10,
+        b_games_as_first=10,
+        a_win_rate=0.6,
+    )
+    r = recompute({"games": 10, "matchup": None}, [m], DEFAULT_THRESHOLDS, 1.0)
+    (d / "results.json").write_text(r.to_json())
+    return d

@@ -1,0 +1,64 @@
+import pytest
+
+from core.config import load_project_config
+from core.errors import ConfigError
+from core.paths import Workspace
+from core.plan import RunOptions, build_plan
+
+
+def project(ws: Workspace):  # type: ignore[no-untyped-def]
+    return load_project_config(ws.configs_file)
+
+
+def test_full_plan_trains_every_config_and_validates_per_pair(ws: Workspace) -> None:
+    plan = build_plan(project(ws), RunOptions(mode="full", preset="smoke", cores=2), ws)
+    train = plan.train_jobs()
+    assert [j.id for j in train] == [
+        "train-generalist",
+        "train-argentum",
+        "train-symbiote",
+        "train-obsidion",
+    ]
+    assert all(j.config.generations == 2 and j.config.games == 6 for j in train)
+    assert all(j.cores == 1 for j in train)  # 4 jobs share 2 cores
+    val = plan.validate_jobs()
+    assert [j.matchup for j in val] == [
+        "argentum-symbiote",
+        "argentum-obsidion",
+        "symbiote-obsidion",
+    ]
+    assert all(j.games == 1 and j.bot == "greedy" for j in val)
+
+
+def test_flags_override_preset_and_defaults(ws: Workspace) -> None:
+    opts = RunOptions(
+        mode="validate-only", validation_games=250, sequential=True, validation_timeout=60, cores=2
+    )
+    plan = build_plan(project(ws), opts, ws)
+    assert plan.train_jobs() == []
+    (job,) = plan.validate_jobs()
+    assert job.matchup is None and job.games == 250 and job.cores == 2
+    assert plan.validation.timeout_s == 60 and plan.validation.bot == "mcts"
+    assert plan.total_games() == plan.matchups * 2 * 250
+
+
+def test_single_and_unknown_single(ws: Workspace) -> None:
+    plan = build_plan(project(ws), RunOptions(mode="train-only", single="obsidion"), ws)
+    (job,) = plan.train_jobs()
+    assert job.config.faction == "obsidion" and plan.validate_jobs() == []
+    with pytest.raises(ConfigError, match="no config named `nope`"):
+        build_plan(project(ws), RunOptions(single="nope"), ws)
+    with pytest.raises(ConfigError, match="no preset named `huge`"):
+        build_plan(project(ws), RunOptions(preset="huge"), ws)
+
+
+def test_modal_jobs_get_container_sizes_and_cost_grows_with_size(ws: Workspace) -> None:
+    p = project(ws)
+    modal = build_plan(p, RunOptions(backend="modal"), ws)
+    assert {j.cores for j in modal.train_jobs()} == {16}
+    assert {j.cores for j in modal.validate_jobs()} == {32}
+    smoke = build_plan(p, RunOptions(preset="smoke"), ws)
+    assert 0 < smoke.core_hours() < modal.core_hours()
+    assert modal.cost_estimate().cost == pytest.approx(
+        modal.core_hours() * p.pricing.price_per_core_hour
+    )

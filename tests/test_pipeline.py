@@ -1,0 +1,183 @@
+"""The pipeline's phases, records and failure handling, driven by the test double of the
+binaries (failures on demand). The real binaries run in test_pipeline_e2e.py."""
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.binaries import Binaries
+from core.config import load_project_config
+from core.events import JobStateChanged, PhaseChanged, PipelineEvent, RunFinished
+from core.local import LocalBackend
+from core.paths import Workspace
+from core.pipeline import Pipeline, RunRecord
+from core.plan import RunOptions, build_plan
+from core.validation import load_report
+
+
+def run(ws: Workspace, bins: Binaries, **opts: object) -> tuple[RunRecord, list[PipelineEvent]]:
+    options = RunOptions(preset="smoke", cores=2, **opts)  # type: ignore[arg-type]
+    plan = build_plan(load_project_config(ws.configs_file), options, ws)
+    seen: list[PipelineEvent] = []
+    backend = LocalBackend(ws, cores=2, bins=bins)
+    record = asyncio.run(Pipeline(plan, backend, ws, seen.append).run())
+    return record, seen
+
+
+def test_full_run_trains_deploys_validates_and_records(ws: Workspace, fake_bins: Binaries) -> None:
+    before = ws.weights_file("generalist").read_text()
+    record, seen = run(ws, fake_bins, mode="full")
+    assert record.state == "ok", record.errors
+    phases = [(e.phase, e.state) for e in seen if isinstance(e, PhaseChanged)]
+    assert [p for p, s in phases if s == "done"] == ["train", "deploy", "validate", "save"]
+    assert isinstance(seen[-1], RunFinished)
+    assert {d.target for d in record.deploys} == {"generalist", "argentum", "symbiote", "obsidion"}
+    assert ws.weights_file("generalist").read_text() != before
+    on_disk = json.loads(Path(record.path).read_text())
+    assert on_disk["state"] == "ok" and len(on_disk["jobs"]) == 7
+    assert on_disk["plan"]["options"]["mode"] == "full"
+    assert on_disk["cost"]["core_hours"] > 0
+    assert "weights" not in json.dumps(on_disk["jobs"][0]["spec"])  # contents stay out
+    v = record.validation
+    assert v is not None and v.complete and len(v.parts) == 3
+    report = load_report(Path(v.results))
+    assert report.config["matchup"] is None
+    assert {"results.json", "summary.txt", "config.toml"} <= {p.name for p in Path(v.dir).iterdir()}
+
+
+def test_validation_uses_this_runs_trained_weights(ws: Workspace, fake_bins: Binaries) -> None:
+    record, _ = run(ws, fake_bins, mode="full", single="argentum", deploy=False)
+    assert record.deploys == [] and record.state == "ok"
+    report = load_report(Path(record.validation.results))  # type: ignore[union-attr]
+    wdir = Path(report.config["weights"]["dir"])
+    trained = next(r for r in record.results() if r.kind == "train")
+    trained_text = Path(trained.outputs["weights"]).read_text()
+    assert (wdir / "specialists" / "argentum.toml").read_text() == trained_text
+    assert (wdir / "generalist.toml").read_text() == ws.weights_file("generalist").read_text()
+
+
+def test_sequential_and_parallel_give_the_same_report(ws: Workspace, fake_bins: Binaries) -> None:
+    par, _ = run(ws, fake_bins, mode="validate-only")
+    seq, _ = run(ws, fake_bins, mode="validate-only", sequential=True)
+    a = load_report(Path(par.validation.results)).model_dump()  # type: ignore[union-attr]
+    b = load_report(Path(seq.validation.results)).model_dump()  # type: ignore[union-attr]
+    a.pop("time_s"), b.pop("time_s")
+    assert a == b
+
+
+def test_one_failing_job_keeps_the_others(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_FAIL", "--tag symbiote-v1")
+    record, _seen = run(ws, fake_bins, mode="full")
+    assert record.state == "failed"
+    states = {r.job_id: r.state for r in record.results()}
+    assert states["train-symbiote"] == "failed"
+    assert sum(s == "ok" for s in states.values()) == 6
+    assert {d.target for d in record.deploys} == {"generalist", "argentum", "obsidion"}
+    assert record.validation is not None and record.validation.complete
+    assert any("train-symbiote: failed: fake failure" in e for e in record.errors)
+
+
+def test_failed_validation_part_saves_the_rest_as_partial(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_FAIL", "--matchup symbiote-obsidion")
+    record, _ = run(ws, fake_bins, mode="validate-only")
+    assert record.state == "failed"
+    v = record.validation
+    assert v is not None and not v.complete and len(v.parts) == 2
+    assert load_report(Path(v.results)).config["matchup"] == "argentum-obsidion,argentum-symbiote"
+
+
+def test_validation_timeout_stops_the_job(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_HANG", "--matchup argentum-obsidion")
+    record, _ = run(ws, fake_bins, mode="validate-only", validation_timeout=1.0)
+    states = {r.job_id: r.state for r in record.results()}
+    assert states["validate-argentum-obsidion"] == "timeout"
+    assert record.state == "failed" and record.validation is not None
+
+
+def test_core_budget_bounds_concurrency(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SLOW", "0.05")
+    running, peak = 0, 0
+
+    options = RunOptions(mode="train-only", preset="smoke", cores=1)
+    plan = build_plan(load_project_config(ws.configs_file), options, ws)
+
+    def emit(e: PipelineEvent) -> None:
+        nonlocal running, peak
+        if isinstance(e, JobStateChanged):
+            if e.state == "running":
+                running += 1
+            elif e.state in ("ok", "failed", "cancelled", "timeout"):
+                running -= 1
+            peak = max(peak, running)
+
+    record = asyncio.run(Pipeline(plan, LocalBackend(ws, 1, fake_bins), ws, emit).run())
+    assert record.state == "ok" and peak == 1
+
+
+def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
+    ws: Workspace, fake_bin_dir: Path
+) -> None:
+    """A real SIGINT to a headless run: the finished job stays, the hanging one is ended."""
+    env = {
+        "EWTUI_BIN_DIR": str(fake_bin_dir),
+        "FAKE_HANG": "--matchup symbiote-obsidion",
+        "PATH": "/usr/bin:/bin",
+        "NO_COLOR": "1",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "-C",
+            str(ws.root),
+            "--run",
+            "validate-only",
+            "--preset",
+            "smoke",
+            "--cores",
+            "3",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if '"hanging"' in line:
+            break
+    # wait until the other two pairs are done, then interrupt
+    done = 0
+    for line in proc.stdout:
+        if '"job_state"' in line and '"state":"ok"' in line:
+            done += 1
+            if done == 2:
+                break
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    records = list(ws.runs_dir.glob("*.json"))
+    rec = json.loads(records[0].read_text())
+    assert rec["state"] == "interrupted"
+    states = {j["result"]["job_id"]: j["result"]["state"] for j in rec["jobs"]}
+    assert states["validate-symbiote-obsidion"] == "cancelled"
+    assert [s for s in states.values()].count("ok") == 2
+    assert rec["validation"]["complete"] is False
+    left = subprocess.run(["pgrep", "-f", str(fake_bin_dir)], capture_output=True).stdout
+    assert left == b"", "children left running"

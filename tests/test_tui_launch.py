@@ -1,0 +1,137 @@
+"""Launch and monitor: the plan pane, starting runs, live cards and logs, cancelling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_tui_support import (
+    fake_binaries,
+    populated_ws,
+    shown_text,
+    wait_until,
+)
+from textual.widgets import Input, Select, SelectionList, Static
+
+from core.paths import Workspace
+from tui.app import EwtuiApp
+from tui.screens.launch import LaunchScreen
+from tui.screens.monitor import MonitorScreen
+from tui.widgets.job_card import JobCard
+from tui.widgets.log_pane import LogPane
+
+__all__ = ["fake_binaries", "populated_ws"]
+
+
+def plan_text(app: EwtuiApp) -> str:
+    return shown_text(app.screen.query_one("#plan", Static))
+
+
+async def choose_preset(app: EwtuiApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    app.screen.query_one("#preset", Select).value = name
+    await pilot.pause()
+
+
+async def test_plan_follows_the_form(ws: Workspace) -> None:
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        assert isinstance(app.screen, LaunchScreen)
+        await choose_preset(app, pilot, "smoke")
+        text = plan_text(app)
+        assert "train-generalist" in text and "validate-symbiote-obsidion" in text
+        # 4 configs x 2 gens x population 4 x 6 games, and 40 matchups x 2 seats x 1 game.
+        assert "192" in text and "80" in text and "272" in text
+
+        configs = app.screen.query_one("#configs", SelectionList)
+        configs.deselect("argentum")
+        app.screen.query_one("#sequential").value = True
+        await pilot.pause()
+        text = plan_text(app)
+        assert "train-argentum" not in text
+        assert "validate-all" in text and "validate-argentum-symbiote" not in text
+
+        games = app.screen.query_one("#games", Input)
+        games.value = "0"
+        await pilot.pause()
+        assert "Cannot plan this run" in plan_text(app)
+        games.value = "3"
+        await pilot.pause()
+        assert "240" in plan_text(app)  # 40 x 2 x 3
+
+
+async def test_smoke_run_with_the_test_double(populated_ws: Workspace, fake_binaries: Path) -> None:
+    """The whole pipeline runs from the launch screen; the monitor shows every job to its end,
+    and the run goes on while another screen is showing."""
+    app = EwtuiApp(populated_ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await choose_preset(app, pilot, "smoke")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, MonitorScreen)
+        await pilot.press("e")  # the run must carry on away from the monitor
+        await wait_until(pilot, lambda: app.run_view.state != "running")
+        await pilot.press("m")
+        await pilot.pause(0.5)
+        view = app.run_view
+        assert view.state == "ok", [(j.job_id, j.state, j.detail) for j in view.jobs.values()]
+        assert {j.state for j in view.jobs.values()} == {"ok"}
+        assert view.phases == {
+            "train": "done",
+            "deploy": "done",
+            "validate": "done",
+            "save": "done",
+        }
+        cards = {c.job_id: c for c in app.screen.query(JobCard)}
+        assert set(cards) == set(view.jobs)
+        gen_job = view.jobs["train-generalist"]
+        assert gen_job.gens == [1, 2] and gen_job.best_fitness is not None
+        facts = shown_text(cards["train-generalist"].query_one("#facts", Static))
+        assert "generation 2/2" in facts
+        pane = app.screen.query_one("#log-train-generalist", LogPane)
+        assert any("gen 2/2" in line for line in pane.lines)
+        record = json.loads(Path(view.record.path).read_text())
+        assert record["state"] == "ok"
+
+
+async def test_cancel_one_job_then_the_run(
+    populated_ws: Workspace, fake_binaries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_HANG", "--mode")  # every training job hangs until killed
+    app = EwtuiApp(populated_ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await choose_preset(app, pilot, "smoke")
+        await pilot.press("ctrl+r")
+        await wait_until(
+            pilot, lambda: any(j.state == "running" for j in app.run_view.jobs.values())
+        )
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        running = next(j.job_id for j in app.run_view.jobs.values() if j.state == "running")
+        screen.select(running)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: app.run_view.jobs[running].state == "cancelled")
+        assert app.running
+        await pilot.press("x")
+        await wait_until(pilot, lambda: not app.running)
+        assert app.run_view.state == "interrupted"
+        assert app.run_view.phases["train"] == "interrupted"
+
+
+async def test_unavailable_backend_is_explained_not_started(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without Modal credentials the launch says what to do and nothing starts."""
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.modal.toml
+    for name in ("MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET", "MODAL_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        app.screen.query_one("#backend", Select).value = "modal"
+        await choose_preset(app, pilot, "smoke")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, LaunchScreen)
+        assert not app.running
+        messages = [n.message for n in app._notifications]
+        assert messages and "modal" in messages[-1].lower()

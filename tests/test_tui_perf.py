@@ -1,0 +1,179 @@
+"""Speed figures of the control center, measured rather than asserted (docs/tui.md quotes them):
+
+- start-up: a fresh interpreter imports the app and shows its first screen;
+- a log pane fed 100,000 lines stays responsive: the key round trip while lines stream in.
+
+Run `pytest tests/test_tui_perf.py --benchmark-enable -s` for the figures; without it each
+scenario still runs once and its correctness checks apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+
+from core.paths import Workspace
+from tui.widgets.log_pane import DEFAULT_MAX_LINES, LogPane
+
+REPO = Path(__file__).resolve().parents[1]
+
+STARTUP_PROBE = """
+import json, sys, time
+t0 = time.perf_counter()
+from tui.app import EwtuiApp
+from core.paths import Workspace
+t_import = time.perf_counter()
+ready = {}
+
+async def probe(pilot):
+    await pilot.pause()
+    ready["t"] = time.perf_counter()
+    pilot.app.exit()
+
+EwtuiApp(Workspace(sys.argv[1])).run(headless=True, size=(120, 40), auto_pilot=probe)
+print(json.dumps({"import_s": t_import - t0, "ready_s": ready["t"] - t0}))
+"""
+
+
+def measure_startup(root: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", STARTUP_PROBE, str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def test_startup(benchmark: Any, ws: Workspace) -> None:
+    """Time from interpreter start (after Python itself) to the launch screen being shown."""
+    runs: list[dict[str, float]] = []
+
+    def once() -> None:
+        runs.append(measure_startup(ws.root))
+
+    benchmark.pedantic(once, rounds=3, iterations=1)
+    best = min(r["ready_s"] for r in runs)
+    benchmark.extra_info["ready_s"] = [round(r["ready_s"], 3) for r in runs]
+    benchmark.extra_info["import_s"] = [round(r["import_s"], 3) for r in runs]
+    print(f"\nstart-up to first screen: best {best:.3f} s of {len(runs)}: {runs}")
+    assert all(r["ready_s"] > r["import_s"] > 0 for r in runs)
+
+
+class TimedPane(LogPane):
+    """A log pane that records how long each batch write takes on the event loop."""
+
+    def __init__(self) -> None:
+        super().__init__(id="pane")
+        self.flush_times: list[float] = []
+
+    def flush(self) -> None:
+        start = time.perf_counter()
+        had = self.pending
+        super().flush()
+        if had:
+            self.flush_times.append(time.perf_counter() - start)
+
+
+class PaneApp(App[None]):
+    """One log pane, plus a probe that records how late a 10 ms timer fires: the worst delay
+    is the longest the event loop was blocked (by flushes, layout and rendering)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lags: list[float] = []
+        self._last = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield TimedPane()
+
+    def on_mount(self) -> None:
+        self._last = time.perf_counter()
+        self.set_interval(0.01, self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lags.append(max(0.0, now - self._last - 0.01))
+        self._last = now
+
+
+async def key_round_trips(pilot: Any, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        await pilot.press("up")  # returns once the app has handled the key
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def _ms(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return 1000 * values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def stream_into_pane(total: int, chunk: int) -> dict[str, float]:
+    """Feed `total` lines in chunks of `chunk` (a chatty job between two screen refreshes),
+    letting the app run between chunks, and time key presses against an idle baseline."""
+    app = PaneApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(TimedPane)
+        pane.focus()
+        idle = await key_round_trips(pilot, 10)
+        app.lags.clear()
+        busy: list[float] = []
+        t0 = time.perf_counter()
+        for sent in range(0, total, chunk):
+            pane.extend(
+                [f"\x1b[32m[info]\x1b[0m line {sent + i} of the job's log" for i in range(chunk)]
+            )
+            if (sent // chunk) % 10 == 0:
+                busy += await key_round_trips(pilot, 1)
+            else:
+                await pilot.pause(0.02)
+        pane.flush()
+        await pilot.pause()
+        elapsed = time.perf_counter() - t0
+        lags = list(app.lags)
+        assert pane.lines_received == total
+        assert pane.line_count == DEFAULT_MAX_LINES  # bounded
+        assert pane.lines[-1] == f"[info] line {total - 1} of the job's log"  # escapes removed
+        await pilot.press("end")
+        assert pane.is_vertical_scroll_end
+    return {
+        "lines": float(total),
+        "elapsed_s": elapsed,
+        "key_idle_p50_ms": _ms(idle, 0.5),
+        "key_busy_p50_ms": _ms(busy, 0.5),
+        "key_busy_max_ms": _ms(busy, 1.0),
+        "loop_lag_p50_ms": _ms(lags, 0.5),
+        "loop_lag_p99_ms": _ms(lags, 0.99),
+        "loop_lag_max_ms": _ms(lags, 1.0),
+        "flush_p50_ms": _ms(pane.flush_times, 0.5),
+        "flush_max_ms": _ms(pane.flush_times, 1.0),
+        "flushes": float(len(pane.flush_times)),
+    }
+
+
+def test_log_pane_100k_lines_stays_responsive(benchmark: Any) -> None:
+    results: list[dict[str, float]] = []
+    benchmark.pedantic(
+        lambda: results.append(asyncio.run(stream_into_pane(100_000, 1_000))),
+        rounds=1,
+        iterations=1,
+    )
+    figures = results[-1]
+    benchmark.extra_info.update({k: round(v, 2) for k, v in figures.items()})
+    print(f"\nlog pane, 100,000 lines: {figures}")

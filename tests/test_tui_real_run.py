@@ -1,0 +1,60 @@
+"""The control center driving the real release binaries: a smoke run from the launch screen to
+the end, then its outputs in the experiments browser, the matrix and the weights screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_support import wait_until
+from textual.widgets import DataTable, Select
+
+from core.paths import Workspace
+from core.weights import history
+from tui.app import EwtuiApp
+from tui.screens.experiments import ExperimentsScreen
+from tui.screens.matrix import MatrixScreen
+from tui.screens.monitor import MonitorScreen
+from tui.widgets.heatmap import Heatmap
+from tui.widgets.job_card import JobCard
+
+
+@pytest.mark.slow
+async def test_smoke_run_on_the_local_backend(
+    ws: Workspace, real_bin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EWTUI_BIN_DIR", str(real_bin_dir))
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(150, 45)) as pilot:
+        app.screen.query_one("#preset", Select).value = "smoke"
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, MonitorScreen)
+        await wait_until(pilot, lambda: app.run_view.state != "running", timeout=900)
+        await pilot.pause(0.5)
+        view = app.run_view
+        assert view.state == "ok", [(j.job_id, j.state, j.detail) for j in view.jobs.values()]
+        assert all(j.state == "ok" for j in view.jobs.values())
+        for job in view.jobs.values():
+            if job.kind == "train":
+                assert job.gens == [1, 2] and job.best_fitness is not None
+            else:
+                assert job.total and job.done == job.total
+        assert len(list(app.screen.query(JobCard))) == len(view.jobs)
+        assert {h.target for h in history(ws)} == {"generalist", "argentum", "symbiote", "obsidion"}
+
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExperimentsScreen)
+        table = screen.query_one("#exp-table", DataTable)
+        kinds = sorted(table.get_row(k)[1] for k in table.rows)
+        assert kinds == ["train"] * 4 + ["validation"]
+
+        await pilot.press("v")
+        await pilot.pause()
+        matrix = app.screen
+        assert isinstance(matrix, MatrixScreen) and matrix.report is not None
+        assert matrix.report.games == 40 * 2 * 1
+        assert len(list(matrix.query_one(Heatmap).cells)) == 2 * 40

@@ -1,0 +1,285 @@
+"""The ewtui Textual application: screens, key map, and the app-level pipeline worker.
+
+The pipeline runs in a worker owned by the app, not by a screen, so a run carries on whichever
+screen is showing. The worker only posts `PipelineMessage`s; the app folds them into a `RunView`
+that the monitor screen draws from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+
+from core.errors import EwtuiError
+from core.paths import Workspace
+from tui.widgets.run_view import RunView
+
+if TYPE_CHECKING:
+    from core.backend import Backend
+    from core.config import ProjectConfig
+    from core.events import PipelineEvent
+    from core.plan import RunOptions
+
+SCREENS_BY_MODE = {
+    "launch": "Launch",
+    "monitor": "Monitor",
+    "experiments": "Experiments",
+    "matrix": "Validation matrix",
+    "weights": "Weights",
+}
+
+
+class PipelineMessage(Message):
+    """One event of the running pipeline, posted by the pipeline worker."""
+
+    def __init__(self, event: PipelineEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+def _launch_screen() -> Screen[Any]:
+    from tui.screens.launch import LaunchScreen
+
+    return LaunchScreen()
+
+
+def _monitor_screen() -> Screen[Any]:
+    from tui.screens.monitor import MonitorScreen
+
+    return MonitorScreen()
+
+
+def _experiments_screen() -> Screen[Any]:
+    from tui.screens.experiments import ExperimentsScreen
+
+    return ExperimentsScreen()
+
+
+def _matrix_screen() -> Screen[Any]:
+    from tui.screens.matrix import MatrixScreen
+
+    return MatrixScreen()
+
+
+def _weights_screen() -> Screen[Any]:
+    from tui.screens.weights import WeightsScreen
+
+    return WeightsScreen()
+
+
+class EwtuiApp(App[None]):
+    """Control center for training and balancing the Essence Wars bots."""
+
+    TITLE = "ewtui"
+    SUB_TITLE = "Essence Wars control center"
+    CSS_PATH = "ewtui.tcss"
+    MODES: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {  # type: ignore[assignment]
+        "launch": _launch_screen,
+        "monitor": _monitor_screen,
+        "experiments": _experiments_screen,
+        "matrix": _matrix_screen,
+        "weights": _weights_screen,
+    }
+    DEFAULT_MODE = "launch"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "show('launch')", "Launch", tooltip="Pick configs and start a run"),
+        Binding("m", "show('monitor')", "Monitor", tooltip="Watch the running jobs"),
+        Binding("e", "show('experiments')", "Experiments", tooltip="Browse experiments"),
+        Binding("v", "show('matrix')", "Matrix", tooltip="Validation win-rate matrix"),
+        Binding("w", "show('weights')", "Weights", tooltip="Weights diff, deploy, roll back"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="List the keys"),
+        Binding("ctrl+x", "cancel_run", "Cancel run", show=False, tooltip="Cancel the whole run"),
+        Binding("q", "quit", "Quit", tooltip="Quit (a running pipeline is cancelled)"),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        *,
+        backend_factory: Callable[[str, RunOptions], Backend] | None = None,
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace if workspace is not None else Workspace.find()
+        self._project: ProjectConfig | None = None
+        self._backend_factory = backend_factory
+        self.run_view = RunView()
+        self.backend: Backend | None = None
+        self.pipeline_worker: Worker[Any] | None = None
+        self._matrix_request: str | None = None
+        self._weights_request: str | None = None
+
+    # -- shared core objects -------------------------------------------------------------------
+
+    @property
+    def project(self) -> ProjectConfig:
+        """The project configuration (`data/configs/training.toml`), loaded once."""
+        if self._project is None:
+            from core.config import load_project_config
+
+            self._project = load_project_config(self.workspace.configs_file)
+        return self._project
+
+    def make_backend(self, name: str, options: RunOptions) -> Backend:
+        """The backend a run goes to; the same choice (and preflight) as `ewtui --run`."""
+        if self._backend_factory is not None:
+            return self._backend_factory(name, options)
+        from tui.headless import make_backend
+
+        return make_backend(self.workspace, options.model_copy(update={"backend": name}))
+
+    # -- the run -------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        worker = self.pipeline_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def start_run(self, plan: Any, backend: Backend) -> None:
+        """Start the pipeline for `plan` in the app-level worker and show the monitor."""
+        if self.running:
+            self.notify("A run is already going; cancel it first (ctrl+x).", severity="warning")
+            return
+        self.backend = backend
+        self.run_view = RunView.from_plan(plan)
+        self.pipeline_worker = self.run_worker(
+            self._run_pipeline(plan, backend),
+            name="pipeline",
+            group="pipeline",
+            exit_on_error=False,
+        )
+        self.switch_mode("monitor")
+
+    async def _run_pipeline(self, plan: Any, backend: Backend) -> Any:
+        from core.pipeline import Pipeline
+
+        def emit(event: PipelineEvent) -> None:
+            self.post_message(PipelineMessage(event))
+
+        try:
+            return await Pipeline(plan, backend, self.workspace, emit).run()
+        finally:
+            # A remote backend holds a connection and a queue drain open until closed.
+            aclose = getattr(backend, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def on_pipeline_message(self, message: PipelineMessage) -> None:
+        self.run_view.apply(message.event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.pipeline_worker:
+            return
+        view = self.run_view
+        if event.state == WorkerState.SUCCESS:
+            record = event.worker.result
+            view.record = record
+            view.state = str(getattr(record, "state", "ok"))
+            self.notify(f"Run {view.run_id} finished: {view.state}", timeout=8)
+        elif event.state == WorkerState.ERROR:
+            view.state = "failed"
+            err = event.worker.error
+            self.notify(f"Run {view.run_id} failed: {err}", severity="error", timeout=15)
+        elif event.state == WorkerState.CANCELLED:
+            view.state = "interrupted"
+            self.notify(f"Run {view.run_id} cancelled", severity="warning")
+        else:
+            return
+        view.dirty.add("")
+
+    def cancel_job(self, job_id: str) -> None:
+        if self.backend is None or not self.running:
+            self.notify("No run is going.", severity="warning")
+            return
+        self.backend.cancel(job_id)
+        self.notify(f"Cancelling {job_id}")
+
+    def action_cancel_run(self) -> None:
+        """Cancel the pipeline task: the pipeline stops its jobs, keeps what finished, and
+        saves the run as interrupted."""
+        if self.pipeline_worker is None or not self.running:
+            self.notify("No run is going.", severity="warning")
+            return
+        self.pipeline_worker.cancel()
+        self.notify("Cancelling the run; finished results are kept")
+
+    async def action_quit(self) -> None:
+        if self.pipeline_worker is not None and self.running:
+            self.pipeline_worker.cancel()
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self.pipeline_worker.wait()
+        self.exit()
+
+    # -- navigation and help -------------------------------------------------------------------
+
+    async def action_show(self, mode: str) -> None:
+        if self._exit:  # keys typed after quit must not build a screen on a closing app
+            return
+        await self.switch_mode(mode)
+
+    async def open_matrix(self, path: str) -> None:
+        """Show the validation run in `path` on the matrix screen."""
+        self._matrix_request = path
+        if self.current_mode == "matrix":
+            self.screen.post_message(events.ScreenResume())
+        await self.switch_mode("matrix")
+
+    async def open_weights(self, experiment_id: str) -> None:
+        """Show the diff of a training experiment's weights on the weights screen."""
+        self._weights_request = experiment_id
+        await self.switch_mode("weights")
+
+    def take_matrix_request(self) -> str | None:
+        request, self._matrix_request = self._matrix_request, None
+        return request
+
+    def take_weights_request(self) -> str | None:
+        request, self._weights_request = self._weights_request, None
+        return request
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key action of the app and of the current screen is also a palette command."""
+        for title, help_text, callback in self.action_commands(screen):
+            yield SystemCommand(title, help_text, callback)
+        yield from super().get_system_commands(screen)
+
+    def action_commands(self, screen: Screen[Any]) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+        """(title, help, callback) for each described binding of the app and of `screen`."""
+        screen_name = SCREENS_BY_MODE.get(self.current_mode, "")
+        for node, bindings in ((self, self.BINDINGS), (screen, getattr(screen, "BINDINGS", []))):
+            for binding in bindings:
+                if not isinstance(binding, Binding) or not binding.description:
+                    continue
+                title = binding.description
+                if node is screen and screen_name:
+                    title = f"{screen_name}: {title}"
+                help_text = binding.tooltip or binding.description
+                yield title, help_text, partial(self.run_action, binding.action, node)
+
+
+def run_app() -> None:
+    """Open the control center; bad configuration exits with one line and its exit code."""
+    try:
+        app = EwtuiApp()
+        app.project  # noqa: B018 - read before drawing, so a bad file is one line, not a traceback
+    except EwtuiError as err:
+        print(f"ewtui: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    app.run()

@@ -1,0 +1,364 @@
+"""The ``ewtui`` command: the Textual control center with no arguments, the pipeline headless
+with ``--run``, and scripting commands (``experiments``, ``weights``).
+
+Heavy modules (textual, rich, pydantic, modal) load only inside the command that needs them, so
+``ewtui --help`` answers at once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BACKEND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+_EPILOG = """\
+exit codes: 0 ok, 1 a job failed, 2 usage or config error, 3 backend unavailable,
+130 interrupted. Full reference: docs/cli.md."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        # One line and exit code 2, without the usage block argparse would print.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="ewtui",
+        description=(
+            "Control center for training and balancing the Essence Wars bots. Without "
+            "arguments it opens the interactive app; --run runs the pipeline headless."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "-C",
+        "--workspace",
+        metavar="DIR",
+        help="the workspace (a directory holding data/rules.toml, or below one); "
+        "default: found upward from the working directory",
+    )
+    run = p.add_argument_group("headless pipeline")
+    run.add_argument(
+        "--run",
+        choices=("full", "train-only", "validate-only"),
+        help="run the pipeline without the app: full (train, deploy, validate), "
+        "train-only (train and deploy) or validate-only (validate the deployed weights)",
+    )
+    run.add_argument(
+        "--backend",
+        choices=("local", "modal"),
+        default="local",
+        help="where the jobs run: this machine (default) or Modal containers",
+    )
+    run.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="size preset from data/configs/training.toml: smoke, quick, standard "
+        "(default: its default_preset)",
+    )
+    run.add_argument(
+        "--single", metavar="NAME", help="train only the training config NAME (e.g. generalist)"
+    )
+    run.add_argument(
+        "--validation-games",
+        type=_positive_int,
+        metavar="N",
+        help="games per matchup per seat order (a round robin plays matchups x 2 x N games)",
+    )
+    run.add_argument(
+        "--sequential",
+        action="store_true",
+        help="validate in one job instead of one job per faction pair (same report)",
+    )
+    run.add_argument(
+        "--no-deploy",
+        action="store_true",
+        help="keep the trained weights in their experiments; do not install them in data/weights",
+    )
+    run.add_argument(
+        "--validation-timeout",
+        type=_positive_float,
+        metavar="S",
+        help="seconds each validation job may run before it is stopped",
+    )
+    run.add_argument(
+        "--cores",
+        type=_positive_int,
+        metavar="N",
+        help="local backend: cores to use at once (default: all)",
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="with --run: event lines on stdout (progress stays on stderr); "
+        "with experiments: the list as JSON",
+    )
+
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    ex = sub.add_parser("experiments", help="list experiments (training and validation)")
+    ex.add_argument("--json", action="store_true", dest="sub_json", help="one JSON array")
+    ex.add_argument("--kind", choices=("train", "validation"), help="only this kind")
+    ex.add_argument("--tag", help="only experiments whose tag contains TAG")
+    ex.add_argument("--mode", choices=("generalist", "specialist"), help="only this mode")
+    ex.add_argument("--since", metavar="DATE", help="only experiments since DATE (YYYY-MM-DD)")
+    ex.add_argument("--min-fitness", type=float, metavar="F", help="only best fitness >= F")
+    ex.add_argument(
+        "--sort",
+        choices=("created", "best_fitness", "tag", "kind", "id", "games"),
+        default="created",
+        help="sort key (default: created, newest first)",
+    )
+    ex.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N")
+
+    w = sub.add_parser("weights", help="diff, deploy and roll back bot weights")
+    wsub = w.add_subparsers(dest="weights_command", metavar="ACTION", parser_class=_Parser)
+    wsub.required = True
+    d = wsub.add_parser(
+        "diff",
+        help="compare two weights: a file, an experiment, or a deployed target "
+        "(generalist, argentum, symbiote, obsidion)",
+    )
+    d.add_argument("a", metavar="A")
+    d.add_argument("b", metavar="B")
+    d.add_argument("--json", action="store_true", dest="sub_json", help="the deltas as JSON")
+    dep = wsub.add_parser(
+        "deploy", help="install an experiment's weights in data/weights (previous file kept)"
+    )
+    dep.add_argument("experiment", metavar="EXPERIMENT", help="experiment name or directory")
+    dep.add_argument(
+        "--target",
+        choices=("generalist", "argentum", "symbiote", "obsidion"),
+        help="weights to replace (default: what the experiment trained)",
+    )
+    rb = wsub.add_parser("rollback", help="restore the weights replaced by the last deploy")
+    rb.add_argument("--list", action="store_true", help="list the backups instead")
+    return p
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def _workspace(args: argparse.Namespace) -> Any:
+    from core.paths import Workspace
+
+    return Workspace.find(args.workspace)
+
+
+_RUN_ONLY = (
+    ("preset", "--preset"),
+    ("single", "--single"),
+    ("validation_games", "--validation-games"),
+    ("validation_timeout", "--validation-timeout"),
+    ("cores", "--cores"),
+)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from core.plan import RunOptions
+    from tui.headless import run_headless
+
+    options = RunOptions(
+        mode=args.run,
+        backend=args.backend,
+        preset=args.preset,
+        single=args.single,
+        validation_games=args.validation_games,
+        sequential=args.sequential,
+        deploy=not args.no_deploy,
+        validation_timeout=args.validation_timeout,
+        cores=args.cores,
+    )
+    return run_headless(_workspace(args), options, json_lines=args.json)
+
+
+def _cmd_experiments(args: argparse.Namespace) -> int:
+    import json
+    from datetime import datetime
+
+    from core.errors import UsageError
+    from core.experiments import ExperimentStore
+
+    store = ExperimentStore(_workspace(args))
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since: expected a date YYYY-MM-DD, got {args.since!r}") from None
+    rows = store.filter(
+        kind=args.kind, tag=args.tag, mode=args.mode, since=since, min_fitness=args.min_fitness
+    )
+    rows = store.sort(args.sort, reverse=args.sort in ("created", "best_fitness"), items=rows)
+    if args.limit:
+        rows = rows[: args.limit]
+    if args.json or args.sub_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"no experiments in {store.ws.experiments_dir}")
+        return EXIT_OK
+    print(f"{'experiment':<40} {'kind':<10} {'tag/verdict':<20} {'best fit':>8} {'gens':>9}")
+    for r in rows:
+        label = (r.tag or "") if r.kind == "train" else (r.verdict or "")
+        if not r.complete:
+            label = f"{label} (incomplete)".strip()
+        fit = f"{r.best_fitness:.3f}" if r.best_fitness is not None else "-"
+        gens = (
+            f"{r.generations}/{r.generations_planned or r.generations}"
+            if r.generations is not None
+            else (f"{r.games} g" if r.games is not None else "-")
+        )
+        print(f"{r.id:<40} {r.kind:<10} {label:<20} {fit:>8} {gens:>9}")
+    return EXIT_OK
+
+
+def _resolve_weights(ws: Any, ref: str) -> Path:
+    """A weights file from a path, a deployed target name, or an experiment name."""
+    from core.errors import ConfigError
+    from core.weights import TARGETS
+
+    p = Path(ref)
+    if p.is_file():
+        return p
+    if ref in TARGETS:
+        return Path(ws.weights_file(ref))
+    for d in (p, ws.experiments_dir / ref):
+        if (d / "weights.toml").is_file():
+            return d / "weights.toml"
+    raise ConfigError(
+        f"{ref}: not a weights file, a deployed target ({', '.join(TARGETS)}) or an experiment"
+    )
+
+
+def _cmd_weights(args: argparse.Namespace) -> int:
+    import json
+
+    from core import weights as W
+    from core.errors import ConfigError
+    from core.experiments import ExperimentStore
+
+    ws = _workspace(args)
+    if args.weights_command == "diff":
+        spec = W.load_spec(ws)
+        a = W.load_weights(_resolve_weights(ws, args.a), spec)
+        b = W.load_weights(_resolve_weights(ws, args.b), spec)
+        deltas = W.diff(a, b, spec)
+        if args.sub_json:
+            print(json.dumps([d.model_dump() for d in deltas], indent=2))
+            return EXIT_OK
+        print(f"{'weight':<26} {'A':>12} {'B':>12} {'delta':>12} {'%':>9}")
+        for d in deltas:
+            pct = f"{d.pct:+.1f}%" if d.pct is not None else "-"
+            mark = "  large" if d.large else ""
+            print(f"{d.name:<26} {d.old:>12.6g} {d.new:>12.6g} {d.delta:>+12.4g} {pct:>9}{mark}")
+        changed = sum(1 for d in deltas if d.delta != 0)
+        print(f"{changed} of {len(deltas)} weights differ")
+        return EXIT_OK
+    if args.weights_command == "deploy":
+        exp = ExperimentStore(ws).get(args.experiment)
+        target = args.target or exp.target
+        if exp.kind != "train" or target is None:
+            raise ConfigError(f"{exp.path}: not a training experiment")
+        rec = W.deploy(ws, Path(exp.path) / "weights.toml", target)
+        print(f"deployed {rec.source} -> {rec.path}")
+        print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
+        for d in rec.deltas:
+            if d.delta != 0:
+                pct = f" ({d.pct:+.1f}%)" if d.pct is not None else ""
+                print(f"  {d.name:<26} {d.old:>10.6g} -> {d.new:<10.6g}{pct}")
+        return EXIT_OK
+    if args.list:
+        entries = W.history(ws)
+        if not entries:
+            print(f"no backups in {ws.history_dir}")
+        for e in entries:
+            print(f"{e.stamp:<18} {e.target:<11} {e.path}")
+        return EXIT_OK
+    restored = W.rollback(ws)
+    for e in restored:
+        print(f"restored {ws.weights_file(e.target)} from {e.path}")
+    return EXIT_OK
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    if args.workspace:
+        os.chdir(args.workspace)
+    from tui.app import run_app
+
+    run_app()
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.command and args.run:
+        parser.error("--run cannot be combined with a command")
+    if not args.run:
+        for attr, flag in _RUN_ONLY:
+            if getattr(args, attr) is not None:
+                parser.error(f"{flag} needs --run")
+        for attr, flag in (("sequential", "--sequential"), ("no_deploy", "--no-deploy")):
+            if getattr(args, attr):
+                parser.error(f"{flag} needs --run")
+        if args.backend != "local":
+            parser.error("--backend needs --run")
+        if args.json and args.command != "experiments":
+            parser.error("--json needs --run or the experiments command")
+    if args.run:
+        return _cmd_run(args)
+    if args.command == "experiments":
+        return _cmd_experiments(args)
+    if args.command == "weights":
+        return _cmd_weights(args)
+    return _cmd_app(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "sub_json"):
+        args.sub_json = False
+    try:
+        from core.errors import EwtuiError
+    except ImportError as exc:  # a broken install: say so on one line
+        print(f"ewtui: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return _dispatch(args, parser)
+    except EwtuiError as err:
+        print(f"ewtui: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("ewtui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Validation matrix: the deck x deck heat map, faction summary, first seat, verdict, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core.errors import EwtuiError
+from core.experiments import ExperimentStore
+from core.validation import ValidationReport, load_report
+from tui.widgets.heatmap import Cell, Heatmap, row_side_rate
+
+if TYPE_CHECKING:
+    from tui.app import EwtuiApp
+
+VERDICT_STYLE = {"balanced": "bold green", "warning": "bold yellow", "imbalanced": "bold red"}
+LEVEL_STYLE = {"warning": "yellow", "imbalanced": "bold red"}
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def ci(interval: list[float]) -> str:
+    return f"[{pct(interval[0])}, {pct(interval[1])}]"
+
+
+def faction_table(report: ValidationReport) -> Table:
+    table = Table(title="Factions", title_justify="left", expand=True)
+    table.add_column("faction")
+    table.add_column("win%", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("games", justify="right")
+    for f in report.factions:
+        table.add_row(f["faction"], pct(f["win_rate"]), ci(f["win_rate_ci95"]), f"{f['games']:,}")
+    fs = report.first_seat
+    if fs:
+        table.add_section()
+        table.add_row(
+            "first seat",
+            pct(fs["win_rate"]),
+            ci(fs["ci95"]),
+            f"{fs['games']:,}  p={fs['p_value']:.3g}",
+        )
+    return table
+
+
+def warnings_view(report: ValidationReport) -> Group:
+    lines: list[Text] = [Text("Warnings", style="bold")]
+    if not report.warnings:
+        lines.append(Text("  (none)", style="dim"))
+    for w in report.warnings:
+        level = str(w.get("level", ""))
+        lines.append(
+            Text.assemble("  ", (f"[{level}]", LEVEL_STYLE.get(level, "")), f" {w.get('message')}")
+        )
+    return Group(*lines)
+
+
+def verdict_line(report: ValidationReport, source: str) -> Text:
+    cfg = report.config
+    bot = f"mcts:{cfg.get('mcts_sims')}" if cfg.get("bot") == "mcts" else str(cfg.get("bot"))
+    return Text.assemble(
+        ("verdict ", "bold"),
+        (report.verdict.upper(), VERDICT_STYLE.get(report.verdict, "bold")),
+        f"   {source} · bot {bot} · {cfg.get('games')} games per seat order · "
+        f"{len(report.matchups)} matchups · {report.games:,} games",
+    )
+
+
+class MatrixScreen(Screen[None]):
+    HELP_TITLE = "Validation matrix"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "detail", "Matchup detail", tooltip="Details of the selected cell"),
+        Binding("n", "next_run", "Next run", tooltip="Show the next (older) validation run"),
+        Binding("p", "previous_run", "Previous run", tooltip="Show the previous (newer) run"),
+        Binding("g", "reload", "Reload", tooltip="Read the validation runs again"),
+    ]
+
+    app: EwtuiApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[str] = []
+        self.path: str | None = None
+        self.report: ValidationReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield DataTable(cursor_type="row", id="runs")
+            with VerticalScroll(id="matrix-main"):
+                yield Static(id="verdict")
+                yield Static(id="legend")
+                yield Heatmap(id="heatmap")
+                with Horizontal(id="matrix-summary"):
+                    yield Static(id="factions")
+                    yield Static(id="warnings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        runs = self.query_one("#runs", DataTable)
+        runs.add_column("validation run", key="id")
+        runs.add_column("verdict", key="verdict")
+        self.action_reload()
+        requested = self.app.take_matrix_request()
+        if requested is not None:
+            self.show_run(requested)
+        self.query_one(Heatmap).focus()
+
+    def on_screen_resume(self, _: events.ScreenResume) -> None:
+        if not self.query_one("#runs", DataTable).columns:
+            return  # first show: on_mount fills the screen and takes the request
+        requested = self.app.take_matrix_request()
+        self.action_reload()
+        if requested is not None:
+            self.show_run(requested)
+
+    def action_reload(self) -> None:
+        store = ExperimentStore(self.app.workspace)
+        try:
+            entries = store.filter(kind="validation")
+        except EwtuiError as err:
+            self.notify(str(err), severity="error")
+            entries = []
+        entries = [e for e in entries if e.complete]
+        self.runs = [e.path for e in entries]
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        for e in entries:
+            verdict = e.verdict or "-"
+            table.add_row(e.id, Text(verdict, style=VERDICT_STYLE.get(verdict, "")), key=e.path)
+        if self.path in self.runs:
+            self.show_run(self.path)
+        elif self.runs:
+            self.show_run(self.runs[0])
+        else:
+            self.query_one("#verdict", Static).update(
+                "No validation runs yet: run a validation from the Launch screen (l)."
+            )
+
+    def show_run(self, path: str) -> None:
+        """Show the validation run in directory `path` (or a `results.json` file)."""
+        p = Path(path)
+        results = p / "results.json" if p.is_dir() else p
+        try:
+            report = load_report(results)
+        except EwtuiError as err:
+            self.notify(str(err), severity="error", timeout=10)
+            return
+        self.path = path
+        self.report = report
+        if path in self.runs:
+            table = self.query_one("#runs", DataTable)
+            table.move_cursor(row=self.runs.index(path))
+        name = p.name if p.is_dir() else p.parent.name
+        self.query_one("#verdict", Static).update(verdict_line(report, name))
+        t = report.thresholds
+        self.query_one("#legend", Static).update(
+            Text(
+                f"win% of the row deck against the column deck (columns numbered like the rows);"
+                f" + above {pct(t['matchup_warning'])}, ++ above {pct(t['matchup_imbalanced'])},"
+                f" - and -- the same below; · same faction",
+                style="dim",
+            )
+        )
+        self.query_one(Heatmap).show_report(report)
+        self.query_one("#factions", Static).update(faction_table(report))
+        self.query_one("#warnings", Static).update(warnings_view(report))
+
+    @on(DataTable.RowSelected, "#runs")
+    def _run_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.show_run(str(event.row_key.value))
+            self.query_one(Heatmap).focus()
+
+    def _step(self, step: int) -> None:
+        if not self.runs:
+            return
+        i = self.runs.index(self.path) if self.path in self.runs else -1
+        self.show_run(self.runs[(i + step) % len(self.runs)])
+
+    def action_next_run(self) -> None:
+        self._step(1)
+
+    def action_previous_run(self) -> None:
+        self._step(-1)
+
+    @on(DataTable.CellSelected, "#heatmap")
+    def action_detail(self) -> None:
+        cell = self.query_one(Heatmap).current_cell
+        if cell is None:
+            self.notify("No matchup in this cell (same faction).", severity="information")
+            return
+        self.app.push_screen(MatchupScreen(cell))
+
+
+class MatchupScreen(ModalScreen[None]):
+    """One matchup: counts by seat, win rate with its interval, game length and time."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    MatchupScreen {
+        align: center middle;
+    }
+    MatchupScreen > Vertical {
+        width: 70;
+        max-width: 100%;
+        height: auto;
+        border: thick $accent;
+        background: $surface;
+        padding: 1 2;
+    }
+    """
+
+    def __init__(self, cell: Cell) -> None:
+        super().__init__()
+        self.cell = cell
+
+    def compose(self) -> ComposeResult:
+        m: Any = self.cell.matchup
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column(justify="right")
+        table.add_column(justify="right")
+        table.add_row("", f"{m.deck_a} ({m.faction_a})", f"{m.deck_b} ({m.faction_b})")
+        table.add_row("wins", str(m.a_wins), str(m.b_wins))
+        table.add_row("wins moving first", str(m.a_wins_as_first), str(m.b_wins_as_first))
+        table.add_row("score", pct(row_side_rate(m, m.deck_a)), pct(row_side_rate(m, m.deck_b)))
+        table.add_row("draws", str(m.draws), "")
+        table.add_row("games", str(m.games), "")
+        low, high = m.a_win_rate_ci95
+        table.add_row(f"95% CI ({m.deck_a})", f"[{pct(low)}, {pct(high)}]", "")
+        table.add_row("average turns", f"{m.avg_turns:.1f}", "")
+        table.add_row("time", f"{m.time_s:.2f} s", "")
+        with Vertical():
+            yield Static(Text(f"{self.cell.row} vs {self.cell.col}", style="bold underline"))
+            yield Static(table)

@@ -1,0 +1,266 @@
+"""Weights: the deployed weights against an experiment's, deploy after confirmation, roll back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from core.errors import EwtuiError
+from core.experiments import Experiment, ExperimentStore
+from core.weights import (
+    HistoryEntry,
+    WeightDelta,
+    deploy,
+    diff,
+    history,
+    load_spec,
+    load_weights,
+    rollback,
+)
+from tui.screens.confirm import ConfirmScreen
+
+if TYPE_CHECKING:
+    from tui.app import EwtuiApp
+
+LARGE = "bold reverse"
+
+
+def delta_row(d: WeightDelta, deployed: bool) -> list[Text]:
+    style = LARGE if d.large else ""
+    mark = "!" if d.large else " "
+    pct = "n/a" if d.pct is None else f"{d.pct:+.1f}%"
+    return [
+        Text(f"{mark} {d.name}", style=style),
+        Text(f"{d.old:.4f}" if deployed else "-", justify="right"),
+        Text(f"{d.new:.4f}", justify="right", style=style),
+        Text(f"{d.delta:+.4f}" if deployed else "-", justify="right", style=style),
+        Text(pct if deployed else "-", justify="right", style=style),
+    ]
+
+
+def _stamp(stamp: str) -> str:
+    """`20260131_141200[_2]` as `2026-01-31 14:12:00 UTC [#2]`."""
+    day, _, rest = stamp.partition("_")
+    clock, _, n = rest.partition("_")
+    if len(day) != 8 or len(clock) != 6:
+        return stamp
+    shown = f"{day[:4]}-{day[4:6]}-{day[6:]} {clock[:2]}:{clock[2:4]}:{clock[4:]} UTC"
+    return f"{shown} #{n}" if n else shown
+
+
+class WeightsScreen(Screen[None]):
+    HELP_TITLE = "Weights"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "deploy", "Deploy", tooltip="Deploy the selected experiment's weights"),
+        Binding(
+            "r",
+            "rollback_selected",
+            "Roll back to entry",
+            tooltip="Restore the selected history entry",
+        ),
+        Binding(
+            "R",
+            "rollback_last",
+            "Undo last deploy",
+            key_display="shift+r",
+            tooltip="Restore every file the newest deploy replaced",
+        ),
+        Binding("g", "reload", "Reload", tooltip="Read experiments and history again"),
+    ]
+
+    app: EwtuiApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[Experiment] = []
+        self.entries: list[HistoryEntry] = []
+        self.source: Experiment | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="weights-side"):
+                yield Label("Trained experiments")
+                yield DataTable(cursor_type="row", id="sources")
+                yield Label("Deploy history (newest first)")
+                yield DataTable(cursor_type="row", id="history")
+            with Vertical(id="weights-main"):
+                yield Static(id="diff-title")
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sources", DataTable).add_columns("experiment", "target", "fitness")
+        self.query_one("#history", DataTable).add_columns("target", "saved at")
+        diff_table = self.query_one("#diff", DataTable)
+        diff_table.add_column("weight", key="name")
+        for label in ("deployed", "experiment", "delta", "%"):
+            diff_table.add_column(label, key=label)
+        self.action_reload()
+        requested = self.app.take_weights_request()
+        if requested is not None:
+            self.select_source(requested)
+        self.query_one("#sources", DataTable).focus()
+
+    def on_screen_resume(self, _: events.ScreenResume) -> None:
+        if not self.query_one("#sources", DataTable).columns:
+            return  # first show: on_mount fills the screen and takes the request
+        requested = self.app.take_weights_request()
+        self.action_reload()
+        if requested is not None:
+            self.select_source(requested)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        ws = self.app.workspace
+        store = ExperimentStore(ws)
+        try:
+            train = store.filter(kind="train")
+        except EwtuiError as err:
+            self.notify(str(err), severity="error")
+            train = []
+        self.sources = [e for e in train if (Path(e.path) / "weights.toml").is_file()]
+        table = self.query_one("#sources", DataTable)
+        table.clear()
+        for e in self.sources:
+            fit = "-" if e.best_fitness is None else f"{e.best_fitness:.4f}"
+            table.add_row(e.id, e.target or "-", fit, key=e.id)
+        self.entries = history(ws)
+        hist = self.query_one("#history", DataTable)
+        hist.clear()
+        for h in self.entries:
+            hist.add_row(h.target, _stamp(h.stamp), key=h.path)
+        keep = self.source.id if self.source is not None else None
+        if keep is not None and any(e.id == keep for e in self.sources):
+            self.select_source(keep)
+        elif self.sources:
+            self.select_source(self.sources[0].id)
+        else:
+            self.source = None
+            self.query_one("#diff-title", Static).update(
+                "No trained experiment with weights yet: train one from the Launch screen (l)."
+            )
+
+    def select_source(self, exp_id: str) -> None:
+        exp = next((e for e in self.sources if e.id == exp_id), None)
+        if exp is None:
+            self.notify(f"{exp_id}: no weights.toml in this experiment", severity="warning")
+            return
+        self.source = exp
+        table = self.query_one("#sources", DataTable)
+        table.move_cursor(row=self.sources.index(exp))
+        self.show_diff()
+
+    def show_diff(self) -> None:
+        exp = self.source
+        if exp is None or exp.target is None:
+            return
+        ws = self.app.workspace
+        title = self.query_one("#diff-title", Static)
+        table = self.query_one("#diff", DataTable)
+        table.clear()
+        target_file = ws.weights_file(exp.target)
+        try:
+            spec = load_spec(ws)
+            new = load_weights(Path(exp.path) / "weights.toml", spec)
+            deployed = target_file.is_file()
+            old = load_weights(target_file, spec) if deployed else new
+        except EwtuiError as err:
+            title.update(Text(str(err), style="bold red"))
+            return
+        deltas = diff(old, new, spec)
+        for d in deltas:
+            table.add_row(*delta_row(d, deployed), key=d.name)
+        large = sum(d.large for d in deltas)
+        rel = target_file.relative_to(ws.root)
+        title.update(
+            Text.assemble(
+                ("Diff ", "bold"),
+                f"{rel} (deployed) → {exp.id}/weights.toml   ",
+                (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else ""),
+                "" if deployed else "   (nothing deployed yet for this target)",
+            )
+        )
+
+    @on(DataTable.RowHighlighted, "#sources")
+    def _source_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None and (
+            self.source is None or self.source.id != event.row_key.value
+        ):
+            self.source = next((e for e in self.sources if e.id == event.row_key.value), None)
+            self.show_diff()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _selected_entry(self) -> HistoryEntry | None:
+        table = self.query_one("#history", DataTable)
+        if not self.entries or not 0 <= table.cursor_row < len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    def action_deploy(self) -> None:
+        exp = self.source
+        if exp is None or exp.target is None:
+            self.notify("Select a trained experiment first.", severity="warning")
+            return
+        ws = self.app.workspace
+        target_file = ws.weights_file(exp.target).relative_to(ws.root)
+        question = (
+            f"Deploy the weights of [b]{exp.id}[/b] as [b]{exp.target}[/b]?\n"
+            f"{target_file} is replaced atomically; the current file goes to the history."
+        )
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                record = deploy(ws, Path(exp.path) / "weights.toml", exp.target or "")
+            except EwtuiError as err:
+                self.notify(str(err), severity="error", timeout=10)
+                return
+            backup = f", backup {Path(record.backup).name}" if record.backup else ""
+            self.notify(f"Deployed {exp.id} as {record.target}{backup}")
+            self.action_reload()
+
+        self.app.push_screen(ConfirmScreen(question, "Deploy"), done)
+
+    def action_rollback_selected(self) -> None:
+        entry = self._selected_entry()
+        if entry is None:
+            self.notify("Select a history entry first.", severity="warning")
+            return
+        self._confirm_rollback(
+            entry, f"Restore [b]{entry.target}[/b] from the backup of {_stamp(entry.stamp)}?"
+        )
+
+    def action_rollback_last(self) -> None:
+        if not self.entries:
+            self.notify("Nothing to roll back.", severity="warning")
+            return
+        self._confirm_rollback(None, "Undo the newest deploy (every file it replaced)?")
+
+    def _confirm_rollback(self, entry: HistoryEntry | None, question: str) -> None:
+        ws = self.app.workspace
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                restored = rollback(ws, entry)
+            except EwtuiError as err:
+                self.notify(str(err), severity="error", timeout=10)
+                return
+            names = ", ".join(f"{e.target} ({_stamp(e.stamp)})" for e in restored)
+            self.notify(f"Rolled back: {names}")
+            self.action_reload()
+
+        self.app.push_screen(ConfirmScreen(question, "Roll back"), done)

@@ -1,0 +1,126 @@
+"""One card per job: identity, state, progress and (for training) the fitness curve."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import ProgressBar, Static
+
+from tui.widgets.fitness_chart import FitnessChart, Series
+from tui.widgets.run_view import JobView
+
+STATE_STYLE = {
+    "waiting": "dim",
+    "queued": "dim",
+    "running": "bold $accent",
+    "ok": "bold $success",
+    "failed": "bold $error",
+    "timeout": "bold $error",
+    "cancelled": "bold $warning",
+    "skipped": "dim",
+}
+STATE_GLYPH = {
+    "waiting": "○",
+    "queued": "◌",
+    "running": "▶",
+    "ok": "✔",
+    "failed": "✘",
+    "timeout": "⌛",
+    "cancelled": "■",
+    "skipped": "-",
+}
+
+
+class JobCard(Widget, can_focus=True):
+    """Selecting a card (focus) selects the job whose log the monitor shows."""
+
+    DEFAULT_CSS = """
+    JobCard {
+        height: 9;
+        border: round $panel;
+        padding: 0 1;
+    }
+    JobCard:focus {
+        border: round $accent;
+    }
+    JobCard.-validate {
+        height: 6;
+    }
+    JobCard .info {
+        width: 1fr;
+        min-width: 34;
+        padding-right: 1;
+    }
+    JobCard #facts {
+        height: auto;
+        max-height: 4;
+        text-overflow: ellipsis;
+    }
+    JobCard FitnessChart {
+        width: 2fr;
+        height: 7;
+    }
+    JobCard.-validate FitnessChart {
+        display: none;
+    }
+    JobCard ProgressBar Bar {
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, job: JobView) -> None:
+        super().__init__(id=f"card-{_safe_id(job.job_id)}", classes=f"-{job.kind or 'train'}")
+        self.job_id = job.job_id
+        self._job = job
+        self._shown_gens = -1
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(classes="info"):
+                yield Static(id="title")
+                yield Static(id="facts")
+                yield ProgressBar(show_eta=False, id="progress")
+            yield FitnessChart()
+
+    def on_mount(self) -> None:
+        self.update_job(self._job)
+
+    def update_job(self, job: JobView) -> None:
+        self._job = job
+        self.set_class(job.kind == "validate", "-validate")
+        glyph = STATE_GLYPH.get(job.state, "?")
+        title = Text.assemble(
+            (job.job_id, "bold"), "  ", (f"{glyph} {job.state}", self._state_style(job.state))
+        )
+        self.query_one("#title", Static).update(title)
+        facts = [f"container {job.container_id or '-'}"]
+        if job.kind == "train":
+            gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
+            best = f"{job.best_fitness:.4f}" if job.best_fitness is not None else "-"
+            facts.append(f"generation {gen}   best {best}")
+        else:
+            total = f"{job.total:g}" if job.total is not None else "?"
+            facts.append(f"games {job.done:g}/{total}")
+        if job.detail and job.state in ("failed", "timeout", "cancelled"):
+            # Why it ended; while it runs the detail is its command line, which the log has.
+            facts.append(job.detail.splitlines()[0][:120])
+        self.query_one("#facts", Static).update("\n".join(facts))
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=job.total, progress=job.done)
+        if job.kind == "train" and len(job.gens) != self._shown_gens:
+            self._shown_gens = len(job.gens)
+            self.query_one(FitnessChart).set_series([Series("best", job.gens, job.best)])
+
+    def _state_style(self, state: str) -> str:
+        style = STATE_STYLE.get(state, "")
+        # Resolve theme variables; Text styles cannot name them directly.
+        variables = self.app.theme_variables
+        for name in ("accent", "success", "error", "warning"):
+            style = style.replace(f"${name}", variables.get(name, name))
+        return style
+
+
+def _safe_id(job_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in job_id)
