@@ -31,5 +31,12 @@ def estimate(cores: float, hours: float, price_per_core_hour: float) -> CostEsti
 
 
 def estimate_core_hours(core_hours: float, price_per_core_hour: float) -> CostEstimate:
-    """The same estimate when only the total core-hours are known (summed over jobs)."""
-    return estimate(1.0, core_hours, price_per_core_hour).model_copy(update={"cores": 0.0})
+    """The estimate when only the total is known (core-hours summed over jobs of different
+    sizes); ``cores`` and ``hours`` are then 0."""
+    return CostEstimate(
+        cores=0.0,
+        hours=0.0,
+        core_hours=core_hours,
+        price_per_core_hour=price_per_core_hour,
+        cost=core_hours * price_per_core_hour,
+    )

@@ -150,9 +150,15 @@ def parse_event(obj: dict[str, Any]) -> Event | None:
 
 
 def parse_event_line(line: str | bytes) -> Event | None:
-    """The event of one line, or None for blank lines and lines that are not a JSON object."""
+    """The event of one line, or None for blank lines and lines that are not a JSON object
+    with an ``event`` name."""
     if not line or line.isspace():
         return None
+    try:
+        # The fast path: pydantic parses and validates in one pass.
+        return _EVENT_ADAPTER.validate_json(line)
+    except ValidationError:
+        pass
     try:
         obj = json.loads(line)
     except ValueError:

@@ -37,6 +37,18 @@ TERMINATE_GRACE_S = 3.0
 
 _LINE_LIMIT = 16 * 1024 * 1024
 
+_LIVE_GROUPS: set[int] = set()
+"""Process groups of the children still running, for :func:`kill_children`."""
+
+
+def kill_children() -> None:
+    """SIGKILL every child process group still running: the last resort when the event loop
+    is torn down before the jobs could end their children (a second Ctrl-C)."""
+    for pgid in list(_LIVE_GROUPS):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        _LIVE_GROUPS.discard(pgid)
+
 
 class TrainJob(BaseModel):
     """A ``tune`` run of one training config."""
@@ -256,18 +268,16 @@ async def run_job(
         return result
 
     assert proc.stdout is not None and proc.stderr is not None
+    _LIVE_GROUPS.add(proc.pid)
     state: JobState
     try:
         async with asyncio.timeout(timeout_s):
             await asyncio.gather(read_stdout(proc.stdout), read_stderr(proc.stderr))
             rc = await proc.wait()
         result.exit_code = rc
-        if rc == 0:
-            state = "ok"
-        elif rc in (-signal.SIGINT, -signal.SIGTERM, -signal.SIGKILL):
-            state = "cancelled"
-        else:
-            state = "failed"
+        state = "ok" if rc == 0 else "failed"
+        if rc < 0:
+            result.error = f"killed by {signal.Signals(-rc).name}"
     except TimeoutError:
         state = "timeout"
         await _terminate(proc)
@@ -280,6 +290,10 @@ async def run_job(
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
+
+    finally:
+        if proc.returncode is not None:
+            _LIVE_GROUPS.discard(proc.pid)
 
     if done is not None:
         result.summary = done.summary

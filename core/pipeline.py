@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -19,7 +21,7 @@ from core.jobs import JobResult, TrainJob, ValidateJob
 from core.paths import FACTIONS, Workspace
 from core.plan import Plan
 from core.validation import ValidationReport, merge_reports, parse_report, save_report
-from core.weights import DeployRecord, deploy_many
+from core.weights import DeployRecord, deploy_many, load_spec, parse_weights
 
 RunState = Literal["running", "ok", "failed", "interrupted"]
 PHASES: tuple[Phase, ...] = ("train", "deploy", "validate", "save")
@@ -164,15 +166,24 @@ class Pipeline:
 
     def _best_trained(self) -> dict[str, tuple[TrainJob, JobResult]]:
         """Per weights target, the successful training job with the best fitness (several
-        configs may train the same target, as in a sweep)."""
+        configs may train the same target, as in a sweep). Weights that break the spec are
+        left out and reported once."""
+        spec = load_spec(self.ws)
         best: dict[str, tuple[TrainJob, JobResult]] = {}
-        for spec, res in self._train_results():
+        for job, res in self._train_results():
             if not res.ok or "weights.toml" not in res.artifacts:
                 continue
+            try:
+                parse_weights(res.artifacts["weights.toml"], spec, f"{job.id}/weights.toml")
+            except ConfigError as exc:
+                note = f"{job.id}: trained weights refused: {exc}"
+                if note not in self.record.errors:
+                    self.record.errors.append(note)
+                continue
             fit = float(res.summary.get("best_fitness") or 0.0)
-            cur = best.get(spec.config.target)
+            cur = best.get(job.config.target)
             if cur is None or fit > float(cur[1].summary.get("best_fitness") or 0.0):
-                best[spec.config.target] = (spec, res)
+                best[job.config.target] = (job, res)
         return best
 
     async def _train(self) -> None:
@@ -185,16 +196,16 @@ class Pipeline:
     def _deploy(self) -> None:
         self._phase("deploy", "started")
         items: list[tuple[str, str, str]] = []
-        for target, (spec, res) in self._best_trained().items():
+        best = self._best_trained()
+        for target, (spec, res) in best.items():
             if not spec.config.deploy:
                 self.record.deploy_notes.append(f"{spec.config.name}: deploy = false in config")
                 continue
             label = res.outputs.get("weights", f"{spec.id}/weights.toml")
             items.append((label, res.artifacts["weights.toml"], target))
-        chosen = {label for label, _, _ in items}
-        for spec, res in self._train_results():
-            label = res.outputs.get("weights", "")
-            if res.ok and spec.config.deploy and label not in chosen:
+        for spec, _ in self._train_results():
+            winner = best.get(spec.config.target)
+            if winner is not None and winner[0].id != spec.id and spec.config.deploy:
                 self.record.deploy_notes.append(
                     f"{spec.config.name}: not deployed, another {spec.config.target} "
                     "config of this run reached a better fitness"
@@ -203,6 +214,10 @@ class Pipeline:
             self.record.deploys = deploy_many(self.ws, items) if items else []
         except ConfigError as exc:
             self.record.errors.append(f"deploy refused: {exc}")
+            self._phase("deploy", "failed", str(exc))
+            return
+        except OSError as exc:
+            self.record.errors.append(f"deploy failed: {exc.filename}: {exc.strerror}")
             self._phase("deploy", "failed", str(exc))
             return
         self._phase("deploy", "done", ", ".join(d.target for d in self.record.deploys) or "nothing")
@@ -269,22 +284,31 @@ class Pipeline:
             parts=names,
         )
 
-    def _record_path(self) -> str:
-        if not self.record.path:
-            runs = self.ws.runs_dir
-            path = runs / f"{self.plan.run_id}.json"
-            n = 2
-            while path.exists():
-                path = runs / f"{self.plan.run_id}_{n}.json"
-                n += 1
-            self.record.path = str(path)
-        return self.record.path
+    def _reserve_run_id(self) -> None:
+        """Make the run id unique: two runs started in the same second get ``_2``, ``_3``...
+        The record file is created exclusively, so a concurrent run cannot take the same id."""
+        runs = self.ws.runs_dir
+        runs.mkdir(parents=True, exist_ok=True)
+        base = self.plan.run_id
+        run_id, n = base, 2
+        while True:
+            path = runs / f"{run_id}.json"
+            if not (self.ws.validation_dir / run_id).exists():
+                try:
+                    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                    break
+                except FileExistsError:
+                    pass
+            run_id, n = f"{base}_{n}", n + 1
+        if run_id != base:
+            self.plan = self.plan.model_copy(update={"run_id": run_id})
+            self.record.run_id = run_id
+            self.record.plan = self.plan.model_dump(mode="json")
+        self.record.path = str(path)
 
     def _write_record(self) -> None:
-        from pathlib import Path
-
         atomic_write_text(
-            Path(self._record_path()), json.dumps(self.record.model_dump(mode="json"), indent=2)
+            Path(self.record.path), json.dumps(self.record.model_dump(mode="json"), indent=2)
         )
 
     def _save(self, interrupted: bool) -> None:
@@ -325,6 +349,7 @@ class Pipeline:
         ``interrupted``."""
         await self.backend.check()
         opts = self.plan.options
+        self._reserve_run_id()
         self._write_record()
         interrupted = False
         try:

@@ -19,7 +19,7 @@ from core.config import (
     ValidationSettings,
 )
 from core.cost import CostEstimate, estimate_core_hours
-from core.errors import UsageError
+from core.errors import ConfigError, UsageError
 from core.jobs import TrainJob, ValidateJob
 from core.paths import Workspace
 from core.validation import PAIRS
@@ -193,7 +193,7 @@ def build_plan(
 
             try:
                 weight_count = len(WeightSpec.load(ws.weight_spec_file))
-            except Exception:  # the size estimate must not fail a run; loading reports it later
+            except ConfigError:  # the size estimate must not fail a run; deploys report it
                 weight_count = None
 
     return Plan(

@@ -3,9 +3,11 @@ binaries (failures on demand). The real binaries run in test_pipeline_e2e.py."""
 
 import asyncio
 import json
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,7 +132,7 @@ def test_core_budget_bounds_concurrency(
 def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
     ws: Workspace, fake_bin_dir: Path
 ) -> None:
-    """A real SIGINT to a headless run: the finished job stays, the hanging one is ended."""
+    """A real SIGINT to a headless run: the finished jobs stay, the hanging one is ended."""
     env = {
         "EWTUI_BIN_DIR": str(fake_bin_dir),
         "FAKE_HANG": "--matchup symbiote-obsidion",
@@ -138,46 +140,94 @@ def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
         "NO_COLOR": "1",
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui.cli",
-            "-C",
-            str(ws.root),
-            "--run",
-            "validate-only",
-            "--preset",
-            "smoke",
-            "--cores",
-            "3",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        [sys.executable, "-m", "tui.cli", "-C", str(ws.root), "--run", "validate-only",
+         "--preset", "smoke", "--cores", "3", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         cwd=Path(__file__).resolve().parents[1],
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if '"hanging"' in line:
-            break
-    # wait until the other two pairs are done, then interrupt
-    done = 0
-    for line in proc.stdout:
-        if '"job_state"' in line and '"state":"ok"' in line:
-            done += 1
-            if done == 2:
-                break
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(ln) for ln in proc.stdout or []], daemon=True
+    ).start()
+    seen: list[str] = []
+    try:
+        # interrupt once the two other faction pairs have finished
+        while sum('"job_state"' in ln and '"state":"ok"' in ln for ln in seen) < 2:
+            seen.append(lines.get(timeout=60))
+    except queue.Empty:
+        proc.kill()
+        pytest.fail(
+            "no progress: " + "".join(seen[-5:]) + (proc.stderr.read() if proc.stderr else "")
+        )
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    records = list(ws.runs_dir.glob("*.json"))
-    rec = json.loads(records[0].read_text())
+    (record,) = ws.runs_dir.glob("*.json")
+    rec = json.loads(record.read_text())
     assert rec["state"] == "interrupted"
     states = {j["result"]["job_id"]: j["result"]["state"] for j in rec["jobs"]}
-    assert states["validate-symbiote-obsidion"] == "cancelled"
-    assert [s for s in states.values()].count("ok") == 2
-    assert rec["validation"]["complete"] is False
+    assert states == {
+        "validate-argentum-symbiote": "ok",
+        "validate-argentum-obsidion": "ok",
+        "validate-symbiote-obsidion": "cancelled",
+    }
+    assert rec["validation"]["complete"] is False and len(rec["validation"]["parts"]) == 2
     left = subprocess.run(["pgrep", "-f", str(fake_bin_dir)], capture_output=True).stdout
     assert left == b"", "children left running"
+
+
+def test_a_sweep_trains_every_entry_and_deploys_the_best(
+    ws: Workspace, fake_bins: Binaries
+) -> None:
+    sweep = "".join(
+        f'\n[[training]]\nname = "gen-mcts{n}"\ntag = "gen-mcts{n}"\nmode = "generalist"\n'
+        f"mcts_sims = {n}\nseed = {n}\n"
+        for n in (25, 50, 100)
+    )
+    text = ws.configs_file.read_text().replace(
+        'mode = "specialist"', 'mode = "specialist"\nenabled = false'
+    )
+    text = text.replace(
+        'mode = "generalist"\ngenerations', 'mode = "generalist"\nenabled = false\ngenerations', 1
+    )
+    ws.configs_file.write_text(text + sweep)
+    record, _ = run(ws, fake_bins, mode="train-only")
+    trained = {r.job_id: r for r in record.results()}
+    assert set(trained) == {"train-gen-mcts25", "train-gen-mcts50", "train-gen-mcts100"}
+    best = max(trained.values(), key=lambda r: r.summary["best_fitness"])
+    (dep,) = record.deploys
+    assert dep.target == "generalist" and dep.source == best.outputs["weights"]
+    assert len(record.deploy_notes) == 2
+    assert all("better fitness" in n for n in record.deploy_notes)
+
+
+def test_runs_started_in_the_same_second_get_their_own_ids(
+    ws: Workspace, fake_bins: Binaries
+) -> None:
+    project = load_project_config(ws.configs_file)
+    records = []
+    for _ in range(2):
+        opts = RunOptions(mode="validate-only", preset="smoke", cores=2)
+        plan = build_plan(project, opts, ws, run_id="2026-01-01_000000")
+        backend = LocalBackend(ws, cores=2, bins=fake_bins)
+        records.append(asyncio.run(Pipeline(plan, backend, ws, lambda e: None).run()))
+    assert [r.run_id for r in records] == ["2026-01-01_000000", "2026-01-01_000000_2"]
+    assert len(list(ws.validation_dir.glob("*/results.json"))) == 2
+    assert len(list(ws.runs_dir.glob("*.json"))) == 2
+
+
+def test_trained_weights_out_of_bounds_are_refused_the_rest_deployed(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_BAD_WEIGHTS", "obsidion")
+    before = ws.weights_file("obsidion").read_text()
+    record, _ = run(ws, fake_bins, mode="full")
+    assert record.state == "failed"
+    assert {d.target for d in record.deploys} == {"generalist", "argentum", "symbiote"}
+    assert ws.weights_file("obsidion").read_text() == before
+    assert any(
+        "train-obsidion: trained weights refused" in e and "outside the bounds" in e
+        for e in record.errors
+    )
+    # validation ran, with the deployed obsidion weights
+    assert record.validation is not None and record.validation.complete

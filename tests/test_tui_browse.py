@@ -131,6 +131,11 @@ async def test_matrix_cells_summary_and_detail(populated_ws: Workspace) -> None:
         assert report.verdict.upper() in verdict
         factions = shown_text(screen.query_one("#factions", Static))
         assert "first seat" in factions and "argentum" in factions
+        deck_lines = shown_text(screen.query_one("#decks", Static))
+        strongest = max(report.decks, key=lambda d: d["win_rate"])["deck"]
+        assert deck_lines.index(strongest) < min(
+            deck_lines.index(d["deck"]) for d in report.decks if d["deck"] != strongest
+        )
         warnings = shown_text(screen.query_one("#warnings", Static))
         assert report.warnings[0]["message"] in warnings
 

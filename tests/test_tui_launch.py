@@ -54,7 +54,9 @@ async def test_plan_follows_the_form(ws: Workspace) -> None:
         games = app.screen.query_one("#games", Input)
         games.value = "0"
         await pilot.pause()
-        assert "Cannot plan this run" in plan_text(app)
+        assert "Cannot plan this run: validation_games: Input should be greater than 0" in (
+            plan_text(app)
+        )
         games.value = "3"
         await pilot.pause()
         assert "240" in plan_text(app)  # 40 x 2 x 3
@@ -135,3 +137,21 @@ async def test_unavailable_backend_is_explained_not_started(
         assert not app.running
         messages = [n.message for n in app._notifications]
         assert messages and "modal" in messages[-1].lower()
+
+
+async def test_quit_during_a_run_saves_it_as_interrupted(
+    populated_ws: Workspace, fake_binaries: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_HANG", "--mode")
+    app = EwtuiApp(populated_ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await choose_preset(app, pilot, "smoke")
+        await pilot.press("ctrl+r")
+        await wait_until(
+            pilot, lambda: any(j.state == "running" for j in app.run_view.jobs.values())
+        )
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.running)
+    records = list(populated_ws.runs_dir.glob("*.json"))
+    assert len(records) == 1
+    assert json.loads(records[0].read_text())["state"] == "interrupted"

@@ -183,18 +183,15 @@ class EwtuiApp(App[None]):
         if event.state == WorkerState.SUCCESS:
             record = event.worker.result
             view.record = record
-            view.state = str(getattr(record, "state", "ok"))
+            view.end(str(getattr(record, "state", "ok")))
             self.notify(f"Run {view.run_id} finished: {view.state}", timeout=8)
         elif event.state == WorkerState.ERROR:
-            view.state = "failed"
+            view.end("failed")
             err = event.worker.error
             self.notify(f"Run {view.run_id} failed: {err}", severity="error", timeout=15)
         elif event.state == WorkerState.CANCELLED:
-            view.state = "interrupted"
+            view.end("interrupted")
             self.notify(f"Run {view.run_id} cancelled", severity="warning")
-        else:
-            return
-        view.dirty.add("")
 
     def cancel_job(self, job_id: str) -> None:
         if self.backend is None or not self.running:

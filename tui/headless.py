@@ -58,6 +58,7 @@ class Reporter:
         self.tasks: dict[str, TaskID] = {}
         self.matchups: dict[str, int] = {}
         self._last_pct: dict[str, int] = {}
+        self.info: dict[str, str] = {}
         if not plain:
             self.progress = Progress(
                 TextColumn("{task.description:<28}"),
@@ -92,6 +93,9 @@ class Reporter:
         return self.tasks[job_id]
 
     def _update(self, job_id: str, **kw: Any) -> None:
+        if "info" in kw and kw.get("keep", True):
+            self.info[job_id] = kw["info"]
+        kw.pop("keep", None)
         task = self._task(job_id)
         if task is not None and self.progress is not None:
             self.progress.update(task, **kw)
@@ -103,7 +107,12 @@ class Reporter:
         if isinstance(ev, JobEvent):
             self._job_event(ev)
         elif isinstance(ev, JobStateChanged):
-            self._update(ev.job_id, info=ev.state if ev.state != "running" else "starting")
+            last = self.info.get(ev.job_id)
+            if ev.state in ("queued", "running") or not last:
+                state_info: str = "starting" if ev.state == "running" else ev.state
+            else:
+                state_info = f"{ev.state}: {last}"
+            self._update(ev.job_id, info=state_info, keep=False)
             if self.plain or ev.state in ("failed", "timeout"):
                 if ev.state == "running":
                     self.line(f"[{ev.job_id}] running")
@@ -151,7 +160,7 @@ class Reporter:
                     info=f"{self.matchups[jid]} matchups, last {e.deck_a}-{e.deck_b}{rate}",
                 )
         elif isinstance(e, DoneEvent):
-            self._update(jid, info="done")
+            pass  # the job's state change follows and says it
         elif isinstance(e, LogEvent) and e.level in ("warn", "error"):
             self.line(f"[{jid}] {e.level}: {e.msg}")
 
@@ -179,7 +188,8 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
         for r in train:
             s = r.summary
             fit = s.get("best_fitness")
-            wr = s.get("win_rates") if isinstance(s.get("win_rates"), dict) else {}
+            raw_rates = s.get("win_rates")
+            wr: dict[str, Any] = raw_rates if isinstance(raw_rates, dict) else {}
             rates = "/".join(_fmt_rate(wr.get(k)) for k in ("random", "greedy", "mcts"))
             fit_s = f"{fit:.3f}" if isinstance(fit, int | float) else "-"
             out.append(
@@ -252,7 +262,7 @@ def make_backend(ws: Workspace, options: RunOptions) -> Backend:
             raise BackendUnavailable(
                 f"the Modal backend cannot be loaded ({err}): run `pip install 'modal~=1.6'`"
             ) from None
-        backend: Backend = ModalBackend(ws)  # type: ignore[call-arg]
+        backend: Backend = ModalBackend(ws)
         return backend
     from core.local import LocalBackend
 
@@ -284,6 +294,10 @@ def run_headless(
         with reporter:
             record = asyncio.run(pipeline.run())
     except KeyboardInterrupt:
+        # A second Ctrl-C stops the loop before the jobs end their children: end them here.
+        from core.jobs import kill_children
+
+        kill_children()
         reporter.line("ewtui: interrupted")
         return 130
     summary = render_run_summary(record, project.pricing.currency)

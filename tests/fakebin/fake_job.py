@@ -90,6 +90,8 @@ def tune(args: list[str]) -> None:
             }
         )
     weights = "\n".join(f"{b.name} = {rng.uniform(b.min, b.max)!r}" for b in spec.bounds)
+    if os.environ.get("FAKE_BAD_WEIGHTS") and os.environ["FAKE_BAD_WEIGHTS"] in a.tag:
+        weights = weights.replace(f"{spec.bounds[0].name} = ", f"{spec.bounds[0].name} = 1e12 #", 1)
     (d / "weights.toml").write_text(weights + "\n")
     (d / "stats.csv").write_text("\n".join(rows) + "\n")
     summary = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import ValidationError
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -37,6 +38,7 @@ BACKENDS = ("local", "modal")
 
 class LaunchScreen(Screen[None]):
     HELP_TITLE = "Launch"
+    AUTO_FOCUS = "#configs"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "launch", "Start run", tooltip="Start the run shown in the plan"),
         Binding("ctrl+a", "all_configs", "All configs", tooltip="Select every training config"),
@@ -101,7 +103,6 @@ class LaunchScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_plan()
-        self.query_one("#configs", SelectionList).focus()
 
     # -- reading the form ------------------------------------------------------------------------
 
@@ -145,9 +146,8 @@ class LaunchScreen(Screen[None]):
         except EwtuiError as err:
             pane.update(Text(f"Cannot plan this run: {err}", style="bold red"))
             return
-        except ValueError as err:  # pydantic: a value the options refuse (e.g. games <= 0)
-            first = str(err).splitlines()
-            pane.update(Text(f"Cannot plan this run: {first[-1] if first else err}", style="red"))
+        except ValueError as err:  # a value the options refuse (e.g. games <= 0)
+            pane.update(Text(f"Cannot plan this run: {refusal(err)}", style="bold red"))
             return
         pane.update(describe_plan(plan, self.app.project))
 
@@ -172,9 +172,17 @@ class LaunchScreen(Screen[None]):
             self.notify(str(err), severity="error", timeout=10)
             return
         except ValueError as err:
-            self.notify(f"Cannot plan this run: {err}", severity="error", timeout=10)
+            self.notify(f"Cannot plan this run: {refusal(err)}", severity="error", timeout=10)
             return
         self.app.start_run(plan, backend)
+
+
+def refusal(err: ValueError) -> str:
+    """One line for a refused form value: the option and pydantic's reason."""
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(err)
 
 
 def describe_plan(plan: Plan, project: ProjectConfig) -> Group:

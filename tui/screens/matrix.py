@@ -36,7 +36,7 @@ def ci(interval: list[float]) -> str:
 
 
 def faction_table(report: ValidationReport) -> Table:
-    table = Table(title="Factions", title_justify="left", expand=True)
+    table = Table(title="Factions", title_justify="left")
     table.add_column("faction")
     table.add_column("win%", justify="right")
     table.add_column("95% CI", justify="right")
@@ -51,6 +51,28 @@ def faction_table(report: ValidationReport) -> Table:
             pct(fs["win_rate"]),
             ci(fs["ci95"]),
             f"{fs['games']:,}  p={fs['p_value']:.3g}",
+        )
+    return table
+
+
+def deck_table(report: ValidationReport) -> Table:
+    table = Table(title="Decks (best first)", title_justify="left")
+    for name, justify in (
+        ("deck", "left"),
+        ("win%", "right"),
+        ("95% CI", "right"),
+        ("best matchup", "left"),
+        ("worst matchup", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for d in sorted(report.decks, key=lambda d: -float(d["win_rate"])):
+        best, worst = d.get("best_matchup") or {}, d.get("worst_matchup") or {}
+        table.add_row(
+            f"{d['deck']} ({str(d['faction'])[:3]})",
+            pct(d["win_rate"]),
+            ci(d["win_rate_ci95"]),
+            f"{best['opponent']} {pct(best['win_rate'])}" if best else "-",
+            f"{worst['opponent']} {pct(worst['win_rate'])}" if worst else "-",
         )
     return table
 
@@ -103,9 +125,9 @@ class MatrixScreen(Screen[None]):
                 yield Static(id="verdict")
                 yield Static(id="legend")
                 yield Heatmap(id="heatmap")
-                with Horizontal(id="matrix-summary"):
-                    yield Static(id="factions")
-                    yield Static(id="warnings")
+                yield Static(id="factions")
+                yield Static(id="decks")
+                yield Static(id="warnings")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -176,6 +198,7 @@ class MatrixScreen(Screen[None]):
         )
         self.query_one(Heatmap).show_report(report)
         self.query_one("#factions", Static).update(faction_table(report))
+        self.query_one("#decks", Static).update(deck_table(report))
         self.query_one("#warnings", Static).update(warnings_view(report))
 
     @on(DataTable.RowSelected, "#runs")

@@ -108,7 +108,8 @@ class JobCard(Widget, can_focus=True):
             facts.append(job.detail.splitlines()[0][:120])
         self.query_one("#facts", Static).update("\n".join(facts))
         bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=job.total, progress=job.done)
+        # An unknown total would animate the bar forever; an idle job shows an empty one.
+        bar.update(total=job.total if job.total else 1, progress=job.done if job.total else 0)
         if job.kind == "train" and len(job.gens) != self._shown_gens:
             self._shown_gens = len(job.gens)
             self.query_one(FitnessChart).set_series([Series("best", job.gens, job.best)])

@@ -25,9 +25,10 @@ from core.events import (
     RunFinished,
     StartEvent,
 )
+from tui.widgets.log_pane import DEFAULT_MAX_LINES
 
 PHASES = ("train", "deploy", "validate", "save")
-LOG_LINES_KEPT = 5_000
+
 FINAL_STATES = frozenset({"ok", "failed", "cancelled", "timeout", "skipped"})
 
 
@@ -47,7 +48,7 @@ class JobView:
     gens: list[int] = field(default_factory=list)
     best: list[float] = field(default_factory=list)
     # (line, debug): debug lines are the stderr copy of what the binary also sends as events.
-    log: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=LOG_LINES_KEPT))
+    log: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=DEFAULT_MAX_LINES))
     lines_total: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
 
@@ -91,6 +92,15 @@ class RunView:
             self.jobs[job_id] = JobView(job_id=job_id, kind=kind)
         return self.jobs[job_id]
 
+    def end(self, state: str) -> None:
+        """The run is over: jobs that never started will not start."""
+        self.state = state
+        for job in self.jobs.values():
+            if job.state in ("waiting", "queued"):
+                job.state = "skipped"
+                self.dirty.add(job.job_id)
+        self.dirty.add("")
+
     @property
     def jobs_finished(self) -> int:
         return sum(1 for j in self.jobs.values() if j.finished)
@@ -110,8 +120,7 @@ class RunView:
             self.dirty.add("")
         elif isinstance(ev, RunFinished):
             self.record = ev.record
-            self.state = str(getattr(ev.record, "state", "ok"))
-            self.dirty.add("")
+            self.end(ev.record.state)
 
     def _apply_job_event(self, ev: JobEvent) -> None:
         inner = ev.event

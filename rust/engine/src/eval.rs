@@ -4,99 +4,113 @@ use crate::data::GameData;
 use crate::state::{GameState, Status};
 use crate::weights::{W, Weights};
 
-/// Score of `s` from the point of view of player `me` (0 or 1); higher is better.
-#[inline]
-pub fn evaluate(data: &GameData, s: &GameState, me: usize, w: &Weights) -> f32 {
-    match s.status {
-        Status::Won(seat) if seat.index() == me => return w[W::WinBonus],
-        Status::Won(_) => return -w[W::LossPenalty],
-        _ => {}
-    }
-    position_score(data, s, me, w)
+/// Weights prepared for fast scoring: keyword values are looked up per byte of the keyword
+/// mask instead of summed bit by bit.
+#[derive(Clone, Debug)]
+pub struct Evaluator {
+    pub weights: Weights,
+    kw_low: [f32; 256],
+    kw_high: [f32; 256],
 }
 
-/// The evaluation without the win bonus or loss penalty.
-#[inline]
-pub fn position_score(data: &GameData, s: &GameState, me: usize, w: &Weights) -> f32 {
-    let own = &s.players[me];
-    let en = &s.players[1 - me];
-    let v = &w.values;
-    let lanes = data.rules.lanes as usize;
-    let mut own_att = 0i32;
-    let mut own_hp = 0i32;
-    let mut own_n = 0i32;
-    let mut en_att = 0i32;
-    let mut en_hp = 0i32;
-    let mut en_n = 0i32;
-    let mut open = 0i32;
-    let mut kw = 0.0f32;
-    for l in 0..lanes {
-        let a = &own.lanes[l];
-        let b = &en.lanes[l];
-        if !a.is_empty() {
+impl Evaluator {
+    pub fn new(weights: &Weights) -> Evaluator {
+        let kw = |bits: u16| -> f32 {
+            (0..16)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| weights.values[W::KwRush as usize + i])
+                .sum()
+        };
+        let mut kw_low = [0.0; 256];
+        let mut kw_high = [0.0; 256];
+        for b in 0..256u16 {
+            kw_low[b as usize] = kw(b);
+            kw_high[b as usize] = kw(b << 8);
+        }
+        Evaluator {
+            weights: *weights,
+            kw_low,
+            kw_high,
+        }
+    }
+
+    #[inline]
+    fn keyword_value(&self, bits: u16) -> f32 {
+        self.kw_low[(bits & 0xff) as usize] + self.kw_high[(bits >> 8) as usize]
+    }
+
+    /// Score of `s` from the point of view of player `me` (0 or 1); higher is better.
+    #[inline]
+    pub fn evaluate(&self, data: &GameData, s: &GameState, me: usize) -> f32 {
+        match s.status {
+            Status::Won(seat) if seat.index() == me => return self.weights[W::WinBonus],
+            Status::Won(_) => return -self.weights[W::LossPenalty],
+            _ => {}
+        }
+        self.position_score(data, s, me)
+    }
+
+    /// The evaluation without the win bonus or loss penalty.
+    #[inline]
+    pub fn position_score(&self, data: &GameData, s: &GameState, me: usize) -> f32 {
+        let own = &s.players[me];
+        let en = &s.players[1 - me];
+        let v = &self.weights.values;
+        let lanes = data.rules.lanes as usize;
+        let (mut own_att, mut own_hp, mut own_n) = (0i32, 0i32, 0i32);
+        let (mut en_att, mut en_hp, mut en_n) = (0i32, 0i32, 0i32);
+        let mut open = 0i32;
+        let mut kw = 0.0f32;
+        for l in 0..lanes {
+            let a = &own.lanes[l];
+            let b = &en.lanes[l];
+            let (ha, hb) = (!a.is_empty(), !b.is_empty());
+            // Empty lanes hold zero attack, health and keywords, so they add nothing.
             own_att += a.attack as i32;
             own_hp += a.health as i32;
-            own_n += 1;
-            kw += keyword_value(v, a.keywords.0);
-            if b.is_empty() {
-                open += 1;
-            }
-        }
-        if !b.is_empty() {
             en_att += b.attack as i32;
             en_hp += b.health as i32;
-            en_n += 1;
-            kw -= keyword_value(v, b.keywords.0);
-            if a.is_empty() {
-                open -= 1;
-            }
+            own_n += ha as i32;
+            en_n += hb as i32;
+            open += (ha && !hb) as i32 - (hb && !ha) as i32;
+            kw += self.keyword_value(a.keywords.0) - self.keyword_value(b.keywords.0);
         }
+        let spare_ap = if s.active as usize == me {
+            own.ap as f32
+        } else {
+            0.0
+        };
+        v[W::OwnLife as usize] * own.life as f32
+            + v[W::EnemyLifeLost as usize] * (data.rules.starting_life - en.life) as f32
+            + v[W::OwnAttack as usize] * own_att as f32
+            + v[W::OwnHealth as usize] * own_hp as f32
+            - v[W::EnemyAttack as usize] * en_att as f32
+            - v[W::EnemyHealth as usize] * en_hp as f32
+            + v[W::OwnCreatures as usize] * own_n as f32
+            - v[W::EnemyCreatures as usize] * en_n as f32
+            + v[W::BoardAdvantage as usize] * open as f32
+            + v[W::HandSize as usize] * own.hand_len as f32
+            + v[W::SpareAp as usize] * spare_ap
+            + kw
     }
-    let spare_ap = if s.active as usize == me {
-        own.ap as f32
-    } else {
-        0.0
-    };
-    v[W::OwnLife as usize] * own.life as f32
-        + v[W::EnemyLifeLost as usize] * (data.rules.starting_life - en.life) as f32
-        + v[W::OwnAttack as usize] * own_att as f32
-        + v[W::OwnHealth as usize] * own_hp as f32
-        - v[W::EnemyAttack as usize] * en_att as f32
-        - v[W::EnemyHealth as usize] * en_hp as f32
-        + v[W::OwnCreatures as usize] * own_n as f32
-        - v[W::EnemyCreatures as usize] * en_n as f32
-        + v[W::BoardAdvantage as usize] * open as f32
-        + v[W::HandSize as usize] * own.hand_len as f32
-        + v[W::SpareAp as usize] * spare_ap
-        + kw
-}
 
-#[inline]
-fn keyword_value(v: &[f32], mut bits: u16) -> f32 {
-    let mut sum = 0.0;
-    while bits != 0 {
-        sum += v[W::KwRush as usize + bits.trailing_zeros() as usize];
-        bits &= bits - 1;
-    }
-    sum
-}
-
-/// The first player's prospects in `[0, 1]`: 1/0/0.5 for a finished game, otherwise the
-/// logistic of the evaluation difference divided by `scale`.
-#[inline]
-pub fn value_for_first(data: &GameData, s: &GameState, w: &Weights, scale: f32) -> f32 {
-    match s.status {
-        Status::Won(seat) => {
-            if seat.index() == 0 {
-                1.0
-            } else {
-                0.0
+    /// The first player's prospects in `[0, 1]`: 1/0/0.5 for a finished game, otherwise the
+    /// logistic of the evaluation difference divided by `scale`.
+    #[inline]
+    pub fn value_for_first(&self, data: &GameData, s: &GameState, scale: f32) -> f32 {
+        match s.status {
+            Status::Won(seat) => {
+                if seat.index() == 0 {
+                    1.0
+                } else {
+                    0.0
+                }
             }
-        }
-        Status::Draw => 0.5,
-        Status::Ongoing => {
-            let d = position_score(data, s, 0, w) - position_score(data, s, 1, w);
-            1.0 / (1.0 + (-d / scale).exp())
+            Status::Draw => 0.5,
+            Status::Ongoing => {
+                let d = self.position_score(data, s, 0) - self.position_score(data, s, 1);
+                1.0 / (1.0 + (-d / scale).exp())
+            }
         }
     }
 }

@@ -317,3 +317,31 @@ fn binaries_print_one_line_and_exit_2() {
         "a bad bot spec is a usage error"
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Truncated or corrupted card and deck files give an error, never a panic.
+        #[test]
+        fn corrupted_files_load_without_panic(cut in 0usize..4000, at in 0usize..4000, byte in 0u8..128, deck in any::<bool>()) {
+            let s = Scratch::new(&format!("fuzz-{cut}-{at}-{byte}-{deck}"));
+            let rel = if deck { "decks/symbiote/test_symbiote.toml" } else { "cards/neutral.toml" };
+            s.edit(rel, |t| {
+                let mut b = t.into_bytes();
+                let n = b.len();
+                if n > 0 {
+                    b[at % n] = byte;
+                }
+                b.truncate(n - cut % (n / 2 + 1));
+                String::from_utf8_lossy(&b).into_owned()
+            });
+            if let Err(e) = GameData::load(&s.data()) {
+                prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+}

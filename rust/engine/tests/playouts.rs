@@ -30,6 +30,13 @@ fn check_invariants(data: &GameData, s: &GameState) {
         assert!(p.ap <= r.action_points);
         assert!(p.hand_len <= r.max_hand);
         assert!(p.deck_pos <= p.deck_len);
+        for c in p.lanes.iter().filter(|c| c.is_empty()) {
+            assert_eq!(
+                *c,
+                ew_engine::state::Creature::EMPTY,
+                "empty lanes are blank"
+            );
+        }
         for c in p.lanes.iter().filter(|c| !c.is_empty()) {
             assert!(c.health > 0 && c.health <= c.max_health, "{c:?}");
             assert!(c.attack >= 0);
@@ -48,6 +55,11 @@ fn checked_playout(bot: &Bot, seed: u64, deck_a: usize, deck_b: usize) -> u32 {
         check_invariants(data, &s);
         s.legal_actions(data, &mut buf);
         assert!(!buf.is_empty(), "an ongoing game always has an action");
+        assert_eq!(s.legal_count(data), buf.len());
+        for (k, a) in buf.iter().enumerate() {
+            assert_eq!(s.nth_legal(data, k), Some(*a), "nth_legal({k})");
+        }
+        assert_eq!(s.nth_legal(data, buf.len()), None);
         let a = players[s.active as usize].choose(data, &s);
         assert!(buf.contains(&a), "bot chose illegal {a}");
         s.apply(data, a);

@@ -25,7 +25,10 @@ fn every_rule_test_is_in_the_rule_book() {
     let tests = rule_tests();
     assert!(tests.len() > 40);
     for t in &tests {
-        assert!(doc.contains(&format!("`{t}`")), "{t} is not in docs/rules.md");
+        assert!(
+            doc.contains(&format!("`{t}`")),
+            "{t} is not in docs/rules.md"
+        );
     }
 }
 

@@ -17,11 +17,19 @@ fn data() -> GameData {
 fn card_counts_and_kinds_per_faction() {
     let data = data();
     for f in Faction::ALL {
-        let cards: Vec<_> = data.cards.iter().filter(|c| c.faction == f && !c.token).collect();
+        let cards: Vec<_> = data
+            .cards
+            .iter()
+            .filter(|c| c.faction == f && !c.token)
+            .collect();
         let want = if f == Faction::Neutral { 10 } else { 24 };
         assert!(cards.len() >= want, "{f}: {} cards", cards.len());
         for kind in [CardKind::Creature, CardKind::Spell, CardKind::Support] {
-            assert!(cards.iter().any(|c| c.kind == kind), "{f} has no {}", kind.as_str());
+            assert!(
+                cards.iter().any(|c| c.kind == kind),
+                "{f} has no {}",
+                kind.as_str()
+            );
         }
     }
 }
@@ -50,7 +58,10 @@ fn every_keyword_trigger_and_effect_is_used() {
 #[test]
 fn decks_four_four_three_and_forty_matchups() {
     let data = data();
-    let counts: Vec<usize> = Faction::PLAYABLE.iter().map(|&f| data.decks_of(f).count()).collect();
+    let counts: Vec<usize> = Faction::PLAYABLE
+        .iter()
+        .map(|&f| data.decks_of(f).count())
+        .collect();
     assert_eq!(counts, vec![4, 4, 3]);
     assert_eq!(data.cross_faction_pairs().len(), 40);
     for d in &data.decks {

@@ -326,7 +326,9 @@ impl Cmaes {
         self.ps
             .axpy((k.cs * (2.0 - k.cs) * k.mueff).sqrt(), &c_inv_sqrt_yw, 1.0);
         let ps_norm = self.ps.norm();
-        let decay = 1.0 - (1.0 - k.cs).powi(2 * (self.generation_count as i32 + 1));
+        // The power vanishes long before the cap; the cap only keeps the exponent in range.
+        let g = self.generation_count.min(1 << 20) as i32;
+        let decay = 1.0 - (1.0 - k.cs).powi(2 * (g + 1));
         let hsig = ps_norm / decay.sqrt() < (1.4 + 2.0 / (nf + 1.0)) * k.chi_n;
         self.pc.scale_mut(1.0 - k.cc);
         if hsig {

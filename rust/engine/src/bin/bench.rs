@@ -9,6 +9,7 @@ use clap::Parser;
 use ew_engine::action::ActionBuf;
 use ew_engine::bots::{Bot, MctsParams, MctsScratch};
 use ew_engine::data::{Deck, GameData, resolve_data_dir};
+use ew_engine::eval::Evaluator;
 use ew_engine::game::play_game;
 use ew_engine::seed;
 use ew_engine::state::GameState;
@@ -143,9 +144,15 @@ fn run(args: &Args) -> Result<(), String> {
     }
     let repeats = args.repeats.max(1);
     let states = sample_states(&data, &pairs, &w, 1024);
-    let mcts_states: Vec<GameState> = states
+    // Only real decisions: a position with a single legal action is not searched.
+    let decisions: Vec<GameState> = states
         .iter()
-        .step_by((states.len() / args.mcts_searches.max(1)).max(1))
+        .filter(|s| s.legal_count(&data) > 1)
+        .copied()
+        .collect();
+    let mcts_states: Vec<GameState> = decisions
+        .iter()
+        .step_by((decisions.len() / args.mcts_searches.max(1)).max(1))
         .copied()
         .take(args.mcts_searches.max(1))
         .collect();
@@ -176,11 +183,12 @@ fn run(args: &Args) -> Result<(), String> {
         greedy_turns.push(s.turns);
         greedy_actions.push(s.actions);
 
+        let eval = Evaluator::new(&w);
         let mut scratch = MctsScratch::default();
         let mut rng = seed::rng(r, 7);
         let t = Instant::now();
         for st in &mcts_states {
-            black_box(scratch.search(&data, st, &w, &params, &mut rng));
+            black_box(scratch.search(&data, st, &eval, &params, &mut rng));
         }
         let secs = t.elapsed().as_secs_f64();
         mcts_rate.push((mcts_states.len() as f64 * params.sims as f64) / secs);

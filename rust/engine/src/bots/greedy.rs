@@ -2,15 +2,14 @@
 
 use crate::action::{Action, ActionBuf};
 use crate::data::GameData;
-use crate::eval::evaluate;
+use crate::eval::Evaluator;
 use crate::state::GameState;
-use crate::weights::Weights;
 
 /// The legal action whose resulting position scores best for the mover (first one on ties).
 pub fn greedy_choose(
     data: &GameData,
     state: &GameState,
-    w: &Weights,
+    eval: &Evaluator,
     buf: &mut ActionBuf,
 ) -> Action {
     state.legal_actions(data, buf);
@@ -23,7 +22,7 @@ pub fn greedy_choose(
     for &a in buf.iter() {
         let mut s = *state;
         s.apply(data, a);
-        let v = evaluate(data, &s, me, w);
+        let v = eval.evaluate(data, &s, me);
         if v > best_v {
             best_v = v;
             best = a;

@@ -4,10 +4,9 @@
 
 use crate::action::{Action, ActionBuf};
 use crate::data::GameData;
-use crate::eval::{evaluate, value_for_first};
+use crate::eval::Evaluator;
 use crate::seed::{self, Rng};
 use crate::state::GameState;
-use crate::weights::Weights;
 
 use super::greedy::greedy_choose;
 
@@ -72,12 +71,12 @@ impl MctsScratch {
         &mut self,
         data: &GameData,
         root: &GameState,
-        w: &Weights,
+        eval: &Evaluator,
         p: &MctsParams,
         rng: &mut Rng,
     ) -> Action {
         let mut buf = self.buf.take().unwrap_or_default();
-        let chosen = self.run(data, root, w, p, rng, &mut buf);
+        let chosen = self.run(data, root, eval, p, rng, &mut buf);
         self.buf = Some(buf);
         chosen
     }
@@ -86,7 +85,7 @@ impl MctsScratch {
         &mut self,
         data: &GameData,
         root: &GameState,
-        w: &Weights,
+        eval: &Evaluator,
         p: &MctsParams,
         rng: &mut Rng,
         buf: &mut ActionBuf,
@@ -112,8 +111,8 @@ impl MctsScratch {
             value: 0.0,
         });
         for _ in 0..p.sims.max(1) {
-            let leaf = self.select_and_expand(data, w, p, buf);
-            let v0 = rollout(data, &self.nodes[leaf as usize].state, w, p, rng, buf);
+            let leaf = self.select_and_expand(data, eval, p, buf);
+            let v0 = rollout(data, &self.nodes[leaf as usize].state, eval, p, rng, buf);
             let mut i = leaf;
             while i != NO_NODE {
                 let n = &mut self.nodes[i as usize];
@@ -144,7 +143,7 @@ impl MctsScratch {
     fn select_and_expand(
         &mut self,
         data: &GameData,
-        w: &Weights,
+        eval: &Evaluator,
         p: &MctsParams,
         buf: &mut ActionBuf,
     ) -> u32 {
@@ -154,7 +153,7 @@ impl MctsScratch {
                 return i;
             }
             if !self.nodes[i as usize].listed {
-                self.list_actions(data, w, i, buf);
+                self.list_actions(data, eval, i, buf);
             }
             let n = &self.nodes[i as usize];
             if n.untried_next < n.untried_len {
@@ -205,7 +204,7 @@ impl MctsScratch {
     }
 
     /// Lists a node's legal actions, best first by the mover's evaluation one step ahead.
-    fn list_actions(&mut self, data: &GameData, w: &Weights, i: u32, buf: &mut ActionBuf) {
+    fn list_actions(&mut self, data: &GameData, eval: &Evaluator, i: u32, buf: &mut ActionBuf) {
         let node = &self.nodes[i as usize];
         node.state.legal_actions(data, buf);
         let me = node.state.active as usize;
@@ -213,7 +212,7 @@ impl MctsScratch {
         for &a in buf.iter() {
             let mut s = node.state;
             s.apply(data, a);
-            self.scored.push((evaluate(data, &s, me, w), a));
+            self.scored.push((eval.evaluate(data, &s, me), a));
         }
         // Stable sort keeps the legal-action order among equal scores (determinism).
         self.scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -231,7 +230,7 @@ impl MctsScratch {
 fn rollout(
     data: &GameData,
     start: &GameState,
-    w: &Weights,
+    eval: &Evaluator,
     p: &MctsParams,
     rng: &mut Rng,
     buf: &mut ActionBuf,
@@ -245,9 +244,9 @@ fn rollout(
             s.legal_actions(data, buf);
             buf[seed::below(rng, buf.len())]
         } else {
-            greedy_choose(data, &s, w, buf)
+            greedy_choose(data, &s, eval, buf)
         };
         s.apply(data, a);
     }
-    value_for_first(data, &s, w, p.eval_scale)
+    eval.value_for_first(data, &s, p.eval_scale)
 }

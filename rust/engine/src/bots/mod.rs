@@ -13,6 +13,7 @@ pub use mcts::{MctsParams, MctsScratch};
 
 use crate::action::{Action, ActionBuf};
 use crate::data::{DataError, GameData};
+use crate::eval::Evaluator;
 use crate::seed::{self, Rng};
 use crate::state::GameState;
 use crate::weights::Weights;
@@ -111,6 +112,10 @@ impl Bot {
             bot: self,
             rng: seed::rng(seed, 0),
             buf: ActionBuf::new(),
+            eval: match self {
+                Bot::Random => None,
+                Bot::Greedy(w) | Bot::Mcts(w, _) => Some(Box::new(Evaluator::new(w))),
+            },
             mcts: match self {
                 Bot::Mcts(..) => Some(MctsScratch::default()),
                 _ => None,
@@ -124,6 +129,7 @@ pub struct BotPlayer<'a> {
     bot: &'a Bot,
     rng: Rng,
     buf: ActionBuf,
+    eval: Option<Box<Evaluator>>,
     mcts: Option<MctsScratch>,
 }
 
@@ -134,10 +140,14 @@ impl BotPlayer<'_> {
             Bot::Random => state
                 .random_legal(data, &mut self.rng)
                 .unwrap_or(Action::EndTurn),
-            Bot::Greedy(w) => greedy_choose(data, state, w, &mut self.buf),
+            Bot::Greedy(w) => {
+                let eval = self.eval.get_or_insert_with(|| Box::new(Evaluator::new(w)));
+                greedy_choose(data, state, eval, &mut self.buf)
+            }
             Bot::Mcts(w, p) => {
+                let eval = self.eval.get_or_insert_with(|| Box::new(Evaluator::new(w)));
                 let scratch = self.mcts.get_or_insert_with(MctsScratch::default);
-                scratch.search(data, state, w, p, &mut self.rng)
+                scratch.search(data, state, eval, p, &mut self.rng)
             }
         }
     }

@@ -17,7 +17,7 @@ pub fn parse_table(path: &Path, text: &str) -> Result<Table, DataError> {
     text.parse::<Table>().map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            .map(|s| text.bytes().take(s.start).filter(|&b| b == b'\n').count() + 1);
         let msg = e.message().lines().next().unwrap_or("invalid TOML").trim();
         DataError::Syntax {
             file: path.to_path_buf(),

@@ -4,7 +4,7 @@
 pub mod report;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
@@ -249,7 +249,6 @@ struct Progress {
     done: AtomicU64,
     step: u64,
     last: Mutex<Instant>,
-    sent: AtomicUsize,
 }
 
 impl Progress {
@@ -259,7 +258,6 @@ impl Progress {
             done: AtomicU64::new(0),
             step: (total / 100).max(1),
             last: Mutex::new(Instant::now()),
-            sent: AtomicUsize::new(0),
         }
     }
 
@@ -273,7 +271,6 @@ impl Progress {
             && (on_step || last.elapsed().as_secs_f64() >= 0.5)
         {
             *last = Instant::now();
-            self.sent.fetch_add(1, Ordering::Relaxed);
             rep.event(
                 "progress",
                 json!({"done": done, "total": self.total, "unit": "game"}),

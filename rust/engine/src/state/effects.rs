@@ -1,0 +1,267 @@
+//! Card effects, their selectors, summons and death resolution.
+
+use super::*;
+
+impl GameState {
+    /// Runs the effects of `card` for `trigger`. `lane` is the lane of the creature carrying
+    /// them (`FACE` for spells and supports); `chosen` the target named in the action.
+    #[inline]
+    pub(super) fn fire(
+        &mut self,
+        data: &GameData,
+        card: CardId,
+        trigger: Trigger,
+        owner: usize,
+        lane: u8,
+        chosen: u8,
+    ) {
+        if data.cards.info(card).triggers & trigger.bit() != 0 {
+            self.run_effects(data, card, trigger, owner, lane, chosen);
+        }
+    }
+
+    pub(super) fn run_effects(
+        &mut self,
+        data: &GameData,
+        card: CardId,
+        trigger: Trigger,
+        owner: usize,
+        lane: u8,
+        chosen: u8,
+    ) {
+        for eff in &data.cards[card].effects {
+            if eff.trigger == trigger {
+                self.apply_effect(data, eff, owner, lane, chosen);
+            }
+        }
+    }
+
+    pub(super) fn apply_effect(
+        &mut self,
+        data: &GameData,
+        eff: &Effect,
+        owner: usize,
+        lane: u8,
+        chosen: u8,
+    ) {
+        match eff.kind {
+            EffectKind::Draw(n) => {
+                for _ in 0..n {
+                    self.draw(data, owner);
+                }
+                return;
+            }
+            EffectKind::Summon { card, count } => {
+                for _ in 0..count {
+                    self.summon(
+                        data,
+                        owner,
+                        card,
+                        if lane == FACE { 0 } else { lane as usize },
+                    );
+                }
+                return;
+            }
+            _ => {}
+        }
+        let targets = self.select(data, eff.target, owner, lane, chosen);
+        for &(p, l) in &targets.items[..targets.len] {
+            let p = p as usize;
+            if l == FACE {
+                match eff.kind {
+                    EffectKind::Damage(n) => self.players[p].life -= n as i16,
+                    EffectKind::Heal(n) => self.heal_player(data, p, n as i16),
+                    _ => {}
+                }
+                continue;
+            }
+            let l = l as usize;
+            if p != owner && self.players[p].lanes[l].has(Keyword::Ward) {
+                self.players[p].lanes[l].keywords.remove(Keyword::Ward);
+                continue;
+            }
+            match eff.kind {
+                EffectKind::Damage(n) => {
+                    self.damage_creature(data, p, l, n as i16, false);
+                }
+                EffectKind::Heal(n) => {
+                    let c = &mut self.players[p].lanes[l];
+                    c.health = (c.health as i16 + n as i16).min(c.max_health as i16) as i8;
+                }
+                EffectKind::Buff { attack, health } => {
+                    let c = &mut self.players[p].lanes[l];
+                    c.attack = (c.attack as i16 + attack as i16).clamp(0, 99) as i8;
+                    c.health = (c.health as i16 + health as i16).min(99) as i8;
+                    c.max_health = (c.max_health as i16 + health as i16).min(99) as i8;
+                }
+                EffectKind::Grant(k) => self.players[p].lanes[l].keywords.insert(k),
+                EffectKind::Destroy => {
+                    self.players[p].lanes[l].health = 0;
+                    self.deaths_pending = true;
+                }
+                EffectKind::Draw(_) | EffectKind::Summon { .. } => {}
+            }
+        }
+    }
+
+    pub(super) fn select(
+        &self,
+        data: &GameData,
+        sel: Selector,
+        owner: usize,
+        lane: u8,
+        chosen: u8,
+    ) -> Targets {
+        let lanes = data.rules.lanes as usize;
+        let enemy = 1 - owner;
+        let mut t = Targets::new();
+        let alive = |p: usize, l: usize| self.players[p].lanes[l].alive();
+        match sel {
+            Selector::Target => match chosen {
+                NONE => {}
+                ENEMY_FACE => t.push(enemy, FACE),
+                OWN_FACE => t.push(owner, FACE),
+                c if c >= OWN_LANE => {
+                    let l = (c - OWN_LANE) as usize;
+                    if l < lanes && alive(owner, l) {
+                        t.push(owner, l as u8);
+                    }
+                }
+                c => {
+                    if (c as usize) < lanes && alive(enemy, c as usize) {
+                        t.push(enemy, c);
+                    }
+                }
+            },
+            Selector::Itself => {
+                if lane != FACE && alive(owner, lane as usize) {
+                    t.push(owner, lane);
+                }
+            }
+            Selector::OwnPlayer => t.push(owner, FACE),
+            Selector::EnemyPlayer => t.push(enemy, FACE),
+            Selector::AllAllies | Selector::OtherAllies | Selector::AdjacentAllies => {
+                for l in 0..lanes {
+                    let keep = match sel {
+                        Selector::OtherAllies => l as u8 != lane,
+                        Selector::AdjacentAllies => {
+                            lane != FACE && (l as i32 - lane as i32).abs() == 1
+                        }
+                        _ => true,
+                    };
+                    if keep && alive(owner, l) {
+                        t.push(owner, l as u8);
+                    }
+                }
+            }
+            Selector::AllEnemies => {
+                for l in 0..lanes {
+                    if alive(enemy, l) {
+                        t.push(enemy, l as u8);
+                    }
+                }
+            }
+            Selector::AllCreatures => {
+                for p in [owner, enemy] {
+                    for l in 0..lanes {
+                        if alive(p, l) {
+                            t.push(p, l as u8);
+                        }
+                    }
+                }
+            }
+            Selector::OppositeEnemy => {
+                if lane != FACE && alive(enemy, lane as usize) {
+                    t.push(enemy, lane);
+                }
+            }
+            Selector::StrongestEnemy | Selector::WeakestEnemy => {
+                let mut best: Option<(usize, i8)> = None;
+                for l in 0..lanes {
+                    if !alive(enemy, l) {
+                        continue;
+                    }
+                    let c = &self.players[enemy].lanes[l];
+                    let key = if sel == Selector::StrongestEnemy {
+                        c.attack
+                    } else {
+                        -c.health
+                    };
+                    if best.is_none_or(|(_, k)| key > k) {
+                        best = Some((l, key));
+                    }
+                }
+                if let Some((l, _)) = best {
+                    t.push(enemy, l as u8);
+                }
+            }
+        }
+        t
+    }
+
+    /// Puts a token in the owner's empty lane nearest to `origin` (lower lane on ties).
+    pub(super) fn summon(&mut self, data: &GameData, owner: usize, card: CardId, origin: usize) {
+        let lanes = data.rules.lanes as usize;
+        let pl = &mut self.players[owner];
+        for d in 0..lanes {
+            for l in [origin.wrapping_sub(d), origin + d] {
+                if l < lanes && pl.lanes[l].is_empty() {
+                    pl.lanes[l] = Creature::new(card, &data.cards[card]);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Removes every creature at 0 health or less, then runs their on-death effects and
+    /// Volatile blasts; repeats while those kill more.
+    pub(super) fn resolve_deaths(&mut self, data: &GameData) {
+        if !self.deaths_pending {
+            return;
+        }
+        let lanes = data.rules.lanes as usize;
+        for _ in 0..MAX_DEATH_WAVES {
+            self.deaths_pending = false;
+            let mut dead = [(0u8, 0u8, Creature::EMPTY); 2 * MAX_LANES];
+            let mut n = 0;
+            let first = self.active as usize;
+            for p in [first, 1 - first] {
+                for l in 0..lanes {
+                    let c = self.players[p].lanes[l];
+                    if !c.is_empty() && c.health <= 0 {
+                        dead[n] = (p as u8, l as u8, c);
+                        n += 1;
+                        self.players[p].lanes[l] = Creature::EMPTY;
+                    }
+                }
+            }
+            if n == 0 {
+                return;
+            }
+            for &(p, l, c) in &dead[..n] {
+                let p = p as usize;
+                self.fire(data, c.card, Trigger::OnDeath, p, l, NONE);
+                if c.has(Keyword::Volatile) {
+                    let enemy = 1 - p;
+                    let lo = (l as usize).saturating_sub(1);
+                    let hi = (l as usize + 1).min(lanes - 1);
+                    for t in lo..=hi {
+                        if self.players[enemy].lanes[t].alive() {
+                            if self.players[enemy].lanes[t].has(Keyword::Ward) {
+                                self.players[enemy].lanes[t].keywords.remove(Keyword::Ward);
+                                continue;
+                            }
+                            self.damage_creature(
+                                data,
+                                enemy,
+                                t,
+                                data.rules.volatile_damage as i16,
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
