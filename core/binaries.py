@@ -54,6 +54,18 @@ def target_dir(ws: Workspace) -> Path:
     return Path(env) if env else ws.rust_dir / "target"
 
 
+def needs_build(ws: Workspace) -> bool:
+    """True when :func:`ensure_binaries` would run cargo (so a front end can say so first)."""
+    if os.environ.get(BIN_DIR_ENV) or not (ws.rust_dir / "Cargo.toml").is_file():
+        return False
+    release = target_dir(ws) / "release"
+    stamp = release / _STAMP
+    have = all(os.access(release / n, os.X_OK) for n in NAMES)
+    return not (
+        have and stamp.is_file() and stamp.read_text().strip() == sources_fingerprint(ws.rust_dir)
+    )
+
+
 def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
     """Paths of the binaries, building them first when needed. Cargo's output is collected
     into ``log`` (when given) rather than printed."""

@@ -97,6 +97,8 @@ class ValidateJob(BaseModel):
     matchup: str | None = None
     weights: dict[str, str] | None = None
     """Weights files to validate with (relative path -> TOML text); None: the deployed ones."""
+    timeout_s: float | None = Field(None, gt=0)
+    """Wall-clock limit of the job (``--validation-timeout``), applied wherever it runs."""
 
     def weights_dir(self, ws: Workspace) -> Path | None:
         """Where the job's weights are written: named by their content, so every part of a run
@@ -201,6 +203,8 @@ async def run_job(
 ) -> JobResult:
     """Run one job to its end and return its result; it never raises for a failing job.
     Cancelling the task running it terminates the child and returns a ``cancelled`` result."""
+    if timeout_s is None and isinstance(spec, ValidateJob):
+        timeout_s = spec.timeout_s
     started = time.time()
     result = JobResult(
         job_id=spec.id,

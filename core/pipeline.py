@@ -25,6 +25,8 @@ from core.weights import DeployRecord, deploy_many, load_spec, parse_weights
 
 RunState = Literal["running", "ok", "failed", "interrupted"]
 PHASES: tuple[Phase, ...] = ("train", "deploy", "validate", "save")
+BACKSTOP_GRACE_S = 60.0
+"""How long past its timeout a job may take to report back before the pipeline cancels it."""
 
 
 class PhaseRecord(BaseModel):
@@ -119,9 +121,10 @@ class Pipeline:
         async def one(spec: TrainJob | ValidateJob) -> JobResult:
             if timeout_s is None:
                 return await self.backend.run(spec, self.emit)
-            # The backend's own timeout machinery may be remote; a local deadline backs it up.
+            # run_job applies the job's own timeout wherever it runs; this deadline is the
+            # backstop for a backend that cannot report back (a lost container).
             task = asyncio.ensure_future(self.backend.run(spec, self.emit))
-            done, _ = await asyncio.wait({task}, timeout=timeout_s + 5.0)
+            done, _ = await asyncio.wait({task}, timeout=timeout_s + BACKSTOP_GRACE_S)
             if task in done:
                 return task.result()
             self.backend.cancel(spec.id)

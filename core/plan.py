@@ -100,6 +100,7 @@ class Plan(BaseModel):
             "mcts_sims": v.mcts_sims,
             "seed": v.seed,
             "weights": weights,
+            "timeout_s": v.timeout_s,
         }
         if self.options.sequential:
             return [ValidateJob(id="validate-all", cores=self._validate_cores(1), **common)]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.binaries import ensure_binaries, sources_fingerprint
+from core.binaries import ensure_binaries, needs_build, sources_fingerprint
 from core.errors import ConfigError
 from core.paths import Workspace
 
@@ -73,10 +73,13 @@ def test_build_runs_once_then_again_after_a_source_change(
     monkeypatch.delenv("EWTUI_BIN_DIR", raising=False)
     monkeypatch.delenv("CARGO_TARGET_DIR", raising=False)
     monkeypatch.setenv("PATH", f"{fakebin}{os.pathsep}/usr/bin:/bin")
+    assert needs_build(ws)
     ensure_binaries(ws)
+    assert not needs_build(ws)
     ensure_binaries(ws)
     assert calls.read_text().count("build") == 1
     (ws.rust_dir / "engine" / "src" / "lib.rs").write_text("// edited\n")
+    assert needs_build(ws)
     bins = ensure_binaries(ws)
     assert calls.read_text().count("build") == 2
     assert bins.tune == ws.rust_dir / "target" / "release" / "tune"

@@ -289,6 +289,14 @@ def run_headless(
         f"{len(plan.train_jobs())} training and {len(plan.validate_jobs())} validation jobs on "
         f"{backend.name} ({backend.capacity_cores} cores), about {plan.total_games():,} games"
     )
+    if backend.name == "local":
+        from core.binaries import needs_build
+
+        if needs_build(ws):
+            reporter.line(
+                "ewtui: building tune and validate (cargo build --release in rust/; "
+                "first use or changed Rust sources)"
+            )
     pipeline = Pipeline(plan, backend, ws, reporter.handle)
     try:
         with reporter:

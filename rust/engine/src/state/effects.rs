@@ -222,26 +222,34 @@ impl GameState {
         let lanes = data.rules.lanes as usize;
         for _ in 0..MAX_DEATH_WAVES {
             self.deaths_pending = false;
-            let mut dead = [(0u8, 0u8, Creature::EMPTY); 2 * MAX_LANES];
+            // (player, lane, card, Volatile) of each creature removed in this wave.
+            let mut dead = [(0u8, 0u8, NO_CARD, false); 2 * MAX_LANES];
             let mut n = 0;
             let first = self.active as usize;
             for p in [first, 1 - first] {
                 for l in 0..lanes {
-                    let c = self.players[p].lanes[l];
+                    let c = &mut self.players[p].lanes[l];
                     if !c.is_empty() && c.health <= 0 {
-                        dead[n] = (p as u8, l as u8, c);
+                        dead[n] = (p as u8, l as u8, c.card, c.has(Keyword::Volatile));
                         n += 1;
-                        self.players[p].lanes[l] = Creature::EMPTY;
+                        *c = Creature::EMPTY;
                     }
                 }
             }
             if n == 0 {
                 return;
             }
-            for &(p, l, c) in &dead[..n] {
+            // When no death effect runs, the board only lost the dead and the next wave would
+            // find nothing.
+            let mut acted = false;
+            for &(p, l, card, volatile) in &dead[..n] {
                 let p = p as usize;
-                self.fire(data, c.card, Trigger::OnDeath, p, l, NONE);
-                if c.has(Keyword::Volatile) {
+                if data.cards.info(card).triggers & Trigger::OnDeath.bit() != 0 {
+                    acted = true;
+                    self.run_effects(data, card, Trigger::OnDeath, p, l, NONE);
+                }
+                if volatile {
+                    acted = true;
                     let enemy = 1 - p;
                     let lo = (l as usize).saturating_sub(1);
                     let hi = (l as usize + 1).min(lanes - 1);
@@ -261,6 +269,9 @@ impl GameState {
                         }
                     }
                 }
+            }
+            if !acted {
+                return;
             }
         }
     }

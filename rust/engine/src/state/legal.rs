@@ -7,7 +7,7 @@ impl GameState {
     /// hand give one set of actions, for the first copy.
     pub fn legal_actions(&self, data: &GameData, out: &mut ActionBuf) {
         out.clear();
-        self.action_groups(data, |g| {
+        self.action_groups(data, |g, _| {
             g.expand(out);
             true
         });
@@ -16,8 +16,8 @@ impl GameState {
     /// The number of legal actions.
     pub fn legal_count(&self, data: &GameData) -> usize {
         let mut n = 0;
-        self.action_groups(data, |g| {
-            n += g.count();
+        self.action_groups(data, |_, count| {
+            n += count;
             true
         });
         n
@@ -26,8 +26,7 @@ impl GameState {
     /// The `k`-th legal action in [`GameState::legal_actions`] order, without listing them all.
     pub fn nth_legal(&self, data: &GameData, mut k: usize) -> Option<Action> {
         let mut found = None;
-        self.action_groups(data, |g| {
-            let n = g.count();
+        self.action_groups(data, |g, n| {
             if k < n {
                 found = Some(g.nth(k));
                 false
@@ -39,23 +38,26 @@ impl GameState {
         found
     }
 
-    /// A uniformly random legal action (`None` when the game is over).
+    /// A uniformly random legal action (`None` when the game is over): one draw in
+    /// `0..legal_count`, mapped like [`GameState::nth_legal`].
     pub fn random_legal(&self, data: &GameData, rng: &mut seed::Rng) -> Option<Action> {
-        let mut groups = [ActionGroup::END_TURN; MAX_GROUPS];
+        let mut groups = [ActionGroup(0); MAX_GROUPS];
+        let mut counts = [0u8; MAX_GROUPS];
         let mut len = 0;
         let mut total = 0;
-        self.action_groups(data, |g| {
-            total += g.count();
+        self.action_groups(data, |g, n| {
             groups[len] = g;
+            counts[len] = n as u8;
             len += 1;
+            total += n;
             true
         });
         if total == 0 {
             return None;
         }
         let mut k = seed::below(rng, total);
-        for g in &groups[..len] {
-            let n = g.count();
+        for (g, &n) in groups[..len].iter().zip(&counts[..len]) {
+            let n = n as usize;
             if k < n {
                 return Some(g.nth(k));
             }
@@ -64,10 +66,11 @@ impl GameState {
         None
     }
 
-    /// Calls `f` with every group of legal actions in a fixed order: hand cards (first copy of
-    /// each card), attackers by lane, end turn. Stops early when `f` returns false.
+    /// Calls `f` with every non-empty group of legal actions and its size, in a fixed order:
+    /// hand cards (first copy of each card), attackers by lane, end turn. Stops early when `f`
+    /// returns false.
     #[inline]
-    fn action_groups(&self, data: &GameData, mut f: impl FnMut(ActionGroup) -> bool) {
+    fn action_groups(&self, data: &GameData, mut f: impl FnMut(ActionGroup, usize) -> bool) {
         if self.is_terminal() {
             return;
         }
@@ -76,57 +79,53 @@ impl GameState {
         let opp = &self.players[1 - me];
         let lanes = data.rules.lanes as usize;
         let all = lane_mask(lanes);
-        let own = masks(pl, lanes);
-        let en = masks(opp, lanes);
+        // The mover's own Stealth and Guard never matter: only occupancy is needed.
+        let own_occupied = occupied(pl) & all;
+        let en = masks(opp, all);
         if pl.ap >= 1 {
-            let mut seen = [0u64; 4];
             let support_free = pl.supports[..data.rules.support_slots as usize]
                 .iter()
                 .any(|s| s.card == NO_CARD);
+            let own_empty = all & !own_occupied;
+            let mut seen = [0u64; 4];
             for (i, &card) in pl.hand().iter().enumerate() {
+                let info = data.cards.info(card);
+                // Copies of a card share its cost, so skipping before the duplicate check
+                // still keeps the first affordable copy.
+                if info.cost > pl.essence {
+                    continue;
+                }
                 let (word, bit) = ((card >> 6) as usize, 1u64 << (card & 63));
                 if seen[word] & bit != 0 {
                     continue;
                 }
                 seen[word] |= bit;
-                let info = data.cards.info(card);
-                if info.cost > pl.essence {
-                    continue;
-                }
-                let mut g = ActionGroup {
-                    kind: GroupKind::Spell,
-                    src: i as u8,
-                    enemy: 0,
-                    own: 0,
-                    face: false,
-                    none: false,
-                };
-                match info.kind {
+                let g = match info.kind {
                     CardKind::Creature => {
-                        g.kind = GroupKind::Creature;
-                        g.own = all & !own.occupied;
+                        ActionGroup::new(GroupKind::Creature, 0, own_empty, false, false)
                     }
-                    CardKind::Support => g.none = support_free,
-                    CardKind::Spell => match info.target {
-                        SpellTarget::None => g.none = true,
-                        SpellTarget::EnemyCreature => g.enemy = en.targetable,
-                        SpellTarget::AllyCreature => g.own = own.occupied,
-                        SpellTarget::AnyCreature => {
-                            g.enemy = en.targetable;
-                            g.own = own.occupied;
-                        }
-                        SpellTarget::EnemyAny => {
-                            g.enemy = en.targetable;
-                            g.face = true;
-                        }
-                    },
-                }
-                if g.count() > 0 && !f(g) {
+                    CardKind::Support => {
+                        ActionGroup::new(GroupKind::Spell, 0, 0, false, support_free)
+                    }
+                    CardKind::Spell => {
+                        let (enemy, own, face, none) = match info.target {
+                            SpellTarget::None => (0, 0, false, true),
+                            SpellTarget::EnemyCreature => (en.targetable, 0, false, false),
+                            SpellTarget::AllyCreature => (0, own_occupied, false, false),
+                            SpellTarget::AnyCreature => (en.targetable, own_occupied, false, false),
+                            SpellTarget::EnemyAny => (en.targetable, 0, true, false),
+                        };
+                        ActionGroup::new(GroupKind::Spell, enemy, own, face, none)
+                    }
+                };
+                let n = g.count();
+                if n > 0 && !f(g.with_src(i as u8), n) {
                     return;
                 }
             }
         }
-        for lane in bits(own.occupied) {
+        let open = all & !en.occupied;
+        for lane in bits(own_occupied) {
             let c = &pl.lanes[lane as usize];
             if !self.can_attack(data, c) {
                 continue;
@@ -137,23 +136,18 @@ impl GameState {
                 reach_mask(lane as usize) & all
             };
             let guards = en.guard & reach;
-            let g = ActionGroup {
-                kind: GroupKind::Attack,
-                src: lane,
-                enemy: if guards != 0 {
-                    guards
-                } else {
-                    en.targetable & reach
-                },
-                own: 0,
-                face: guards == 0 && reach & !en.occupied != 0,
-                none: false,
+            let (enemy, face) = if guards != 0 {
+                (guards, false)
+            } else {
+                (en.targetable & reach, reach & open != 0)
             };
-            if g.count() > 0 && !f(g) {
+            let g = ActionGroup::new(GroupKind::Attack, enemy, 0, face, false).with_src(lane);
+            let n = g.count();
+            if n > 0 && !f(g, n) {
                 return;
             }
         }
-        f(ActionGroup::END_TURN);
+        f(ActionGroup::END_TURN, 1);
     }
 
     #[inline]
@@ -178,6 +172,7 @@ impl GameState {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 enum GroupKind {
     /// Play creature `src` from hand into a lane of `own`.
     Creature,
@@ -189,90 +184,124 @@ enum GroupKind {
     EndTurn,
 }
 
-/// The legal actions sharing one source, as masks; expands in a fixed order: enemy lanes, own
-/// lanes, face, no target.
+/// The legal actions sharing one source, packed in a word: bits 0-7 the `enemy` lane mask,
+/// 8-15 the `own` lane mask, 16 the enemy face, 17 no target, 18-19 the kind, 24-31 the
+/// source (hand index or lane). Expands in a fixed order: enemy lanes, own lanes, face, no
+/// target.
 #[derive(Clone, Copy)]
-struct ActionGroup {
-    kind: GroupKind,
-    src: u8,
-    enemy: u8,
-    own: u8,
-    face: bool,
-    none: bool,
-}
+struct ActionGroup(u32);
 
 /// Hand cards, attackers and end turn.
 const MAX_GROUPS: usize = MAX_HAND + MAX_LANES + 1;
 
+const FACE_BIT: u32 = 1 << 16;
+const NONE_BIT: u32 = 1 << 17;
+const KIND_SHIFT: u32 = 18;
+const SRC_SHIFT: u32 = 24;
+
 impl ActionGroup {
-    const END_TURN: ActionGroup = ActionGroup {
-        kind: GroupKind::EndTurn,
-        src: 0,
-        enemy: 0,
-        own: 0,
-        face: false,
-        none: true,
-    };
+    const END_TURN: ActionGroup = ActionGroup(NONE_BIT | (GroupKind::EndTurn as u32) << KIND_SHIFT);
 
     #[inline]
-    pub(super) fn count(&self) -> usize {
-        (POPCOUNT[self.enemy as usize]
-            + POPCOUNT[self.own as usize]
-            + self.face as u8
-            + self.none as u8) as usize
+    fn new(kind: GroupKind, enemy: u8, own: u8, face: bool, none: bool) -> ActionGroup {
+        ActionGroup(
+            enemy as u32
+                | (own as u32) << 8
+                | (face as u32) << 16
+                | (none as u32) << 17
+                | (kind as u32) << KIND_SHIFT,
+        )
     }
 
     #[inline]
-    pub(super) fn make(&self, target: u8) -> Action {
-        match self.kind {
-            GroupKind::Creature => Action::Play {
-                hand: self.src,
+    fn with_src(self, src: u8) -> ActionGroup {
+        ActionGroup(self.0 | (src as u32) << SRC_SHIFT)
+    }
+
+    #[inline]
+    fn enemy(self) -> u8 {
+        self.0 as u8
+    }
+
+    #[inline]
+    fn own(self) -> u8 {
+        (self.0 >> 8) as u8
+    }
+
+    #[inline]
+    fn face(self) -> bool {
+        self.0 & FACE_BIT != 0
+    }
+
+    #[inline]
+    fn none(self) -> bool {
+        self.0 & NONE_BIT != 0
+    }
+
+    #[inline]
+    fn src(self) -> u8 {
+        (self.0 >> SRC_SHIFT) as u8
+    }
+
+    #[inline]
+    pub(super) fn count(self) -> usize {
+        POPCOUNT[self.enemy() as usize] as usize
+            + POPCOUNT[self.own() as usize] as usize
+            + ((self.0 >> 16) & 1) as usize
+            + ((self.0 >> 17) & 1) as usize
+    }
+
+    #[inline]
+    pub(super) fn make(self, target: u8) -> Action {
+        match (self.0 >> KIND_SHIFT) & 3 {
+            0 => Action::Play {
+                hand: self.src(),
                 lane: target - OWN_LANE,
                 target: NONE,
             },
-            GroupKind::Spell => Action::Play {
-                hand: self.src,
+            1 => Action::Play {
+                hand: self.src(),
                 lane: NONE,
                 target,
             },
-            GroupKind::Attack => Action::Attack {
-                lane: self.src,
+            2 => Action::Attack {
+                lane: self.src(),
                 target,
             },
-            GroupKind::EndTurn => Action::EndTurn,
+            _ => Action::EndTurn,
         }
     }
 
     #[inline]
-    pub(super) fn expand(&self, out: &mut ActionBuf) {
-        for t in bits(self.enemy) {
+    pub(super) fn expand(self, out: &mut ActionBuf) {
+        for t in bits(self.enemy()) {
             out.push(self.make(t));
         }
-        for t in bits(self.own) {
+        for t in bits(self.own()) {
             out.push(self.make(OWN_LANE + t));
         }
-        if self.face {
+        if self.face() {
             out.push(self.make(ENEMY_FACE));
         }
-        if self.none {
+        if self.none() {
             out.push(self.make(NONE));
         }
     }
 
     /// The `k`-th action of the group (`k < count()`).
     #[inline]
-    pub(super) fn nth(&self, mut k: usize) -> Action {
-        let ne = POPCOUNT[self.enemy as usize] as usize;
+    pub(super) fn nth(self, mut k: usize) -> Action {
+        let ne = POPCOUNT[self.enemy() as usize] as usize;
         if k < ne {
-            return self.make(nth_bit(self.enemy, k));
+            return self.make(nth_bit(self.enemy(), k));
         }
         k -= ne;
-        let no = POPCOUNT[self.own as usize] as usize;
+        let no = POPCOUNT[self.own() as usize] as usize;
         if k < no {
-            return self.make(OWN_LANE + nth_bit(self.own, k));
+            return self.make(OWN_LANE + nth_bit(self.own(), k));
         }
         k -= no;
-        if self.face && k == 0 {
+        if self.face() && k == 0 {
             return self.make(ENEMY_FACE);
         }
         self.make(NONE)
@@ -309,17 +338,30 @@ struct Masks {
     guard: u8,
 }
 
-/// Branch-free: an empty lane has no keywords, so only occupancy needs the card byte.
+/// The occupied lanes of a player. Lanes past the rule's lane count are always empty, so the
+/// loop runs over the fixed capacity and unrolls.
 #[inline]
-fn masks(p: &Player, lanes: usize) -> Masks {
+fn occupied(p: &Player) -> u8 {
+    let mut occupied = 0u8;
+    for (l, c) in p.lanes.iter().enumerate() {
+        occupied |= ((c.card != NO_CARD) as u8) << l;
+    }
+    occupied
+}
+
+/// Branch-free: an empty lane has no keywords, so only occupancy needs the card byte. Like
+/// [`occupied`], runs over the fixed lane capacity.
+#[inline]
+fn masks(p: &Player, all: u8) -> Masks {
     let mut occupied = 0u8;
     let mut stealth = 0u8;
     let mut guard = 0u8;
-    for (l, c) in p.lanes[..lanes].iter().enumerate() {
+    for (l, c) in p.lanes.iter().enumerate() {
         occupied |= ((c.card != NO_CARD) as u8) << l;
         stealth |= (((c.keywords.0 >> Keyword::Stealth as u16) & 1) as u8) << l;
         guard |= (((c.keywords.0 >> Keyword::Guard as u16) & 1) as u8) << l;
     }
+    let occupied = occupied & all;
     let targetable = occupied & !stealth;
     Masks {
         occupied,
