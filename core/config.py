@@ -1,5 +1,8 @@
 """The project configuration in ``data/configs/training.toml``: training configs, validation
-defaults, Modal resources, presets, pricing and the throughput figures of cost estimates."""
+defaults, Modal resources, presets, pricing and the throughput figures of cost estimates.
+
+Other ``*.toml`` files beside it (a user's sweep, say) add ``[[training]]`` entries and nothing
+else; their entries follow the main file's, files in name order."""
 
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class _Strict(BaseModel):
-    # A typo in a key must not be silently ignored: unknown keys are errors.
-    model_config = ConfigDict(extra="forbid")
+    # A typo in a key must not be silently ignored: unknown keys are errors. Validators are built
+    # on first use, so importing this module (the TUI does at start-up) stays cheap.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class TrainingConfig(_Strict):
@@ -74,12 +78,16 @@ class Resources(_Strict):
 
 
 class ModalResources(_Strict):
-    train: Resources = Resources(cpu=16, memory_gib=8, timeout_s=7200, retries=1)
+    # Factories, not instances: an instance here would build the validator at import.
+    train: Resources = Field(
+        default_factory=lambda: Resources(cpu=16, memory_gib=8, timeout_s=7200, retries=1)
+    )
     validate_: Resources = Field(
-        Resources(cpu=32, memory_gib=16, timeout_s=3600, retries=1), alias="validate"
+        default_factory=lambda: Resources(cpu=32, memory_gib=16, timeout_s=3600, retries=1),
+        alias="validate",
     )
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     @property
     def validation(self) -> Resources:
@@ -104,8 +112,8 @@ class Preset(_Strict):
     """Overrides applied to every training config and to the validation settings."""
 
     description: str = ""
-    training: TrainingOverrides = TrainingOverrides()
-    validation: ValidationOverrides = ValidationOverrides()
+    training: TrainingOverrides = Field(default_factory=TrainingOverrides)
+    validation: ValidationOverrides = Field(default_factory=ValidationOverrides)
 
 
 class Pricing(_Strict):
@@ -131,8 +139,8 @@ class Throughput(_Strict):
 class ProjectConfig(_Strict):
     default_preset: str = "standard"
     training: list[TrainingConfig]
-    validation: ValidationSettings = ValidationSettings()
-    modal: ModalResources = ModalResources()
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    modal: ModalResources = Field(default_factory=ModalResources)
     presets: dict[str, Preset] = {}
     pricing: Pricing
     throughput: Throughput
@@ -198,18 +206,57 @@ def _describe(err: ValidationError, data: dict[str, Any]) -> str:
     return ": ".join(parts)
 
 
-def load_project_config(path: Path) -> ProjectConfig:
-    """Parse and check ``training.toml``; any problem is a ``ConfigError`` naming the file,
-    the entry and the field."""
+class _ExtraConfigFile(_Strict):
+    """A config file beside ``training.toml``: training entries only."""
+
+    training: list[TrainingConfig] = []
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def config_files(path: Path) -> list[Path]:
+    """``path`` and the other ``*.toml`` files of its directory, in the order they are read."""
+    others = sorted(p for p in path.parent.glob("*.toml") if p.name != path.name and p.is_file())
+    return [path, *others]
+
+
+def load_project_config(path: Path) -> ProjectConfig:
+    """Parse and check ``training.toml`` and the ``[[training]]`` entries of the other ``*.toml``
+    files beside it; any problem is a ``ConfigError`` naming the file, the entry and the field.
+    A name defined in two files is refused."""
+    data = _read_toml(path)
     try:
-        return ProjectConfig.model_validate({**data, "source": str(path)})
+        project = ProjectConfig.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc, data)}") from None
+    defined_in = dict.fromkeys(project.names(), path)
+    extra: list[TrainingConfig] = []
+    for other in config_files(path)[1:]:
+        other_data = _read_toml(other)
+        try:
+            entries = _ExtraConfigFile.model_validate(other_data).training
+        except ValidationError as exc:
+            problem = _describe(exc, other_data)
+            if exc.errors()[0]["type"] == "extra_forbidden":
+                problem += f" (only [[training]] entries belong beside {path.name})"
+            raise ConfigError(f"{other}: {problem}") from None
+        for cfg in entries:
+            if cfg.name in defined_in:
+                raise ConfigError(
+                    f"{other}: training `{cfg.name}`: field `name`: "
+                    f"already defined in {defined_in[cfg.name]}"
+                )
+            defined_in[cfg.name] = other
+        extra.extend(entries)
+    if extra:
+        project = project.model_copy(update={"training": [*project.training, *extra]})
+    return project

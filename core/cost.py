@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class CostEstimate(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     cores: float
     hours: float
     core_hours: float

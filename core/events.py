@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 class BaseEvent(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Validators are built on first use, not at import: the TUI imports these types to draw its
+    # first screen long before any event arrives.
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     v: int = 1
     event: str
@@ -132,7 +134,15 @@ Event = Annotated[
     Discriminator(_event_tag),
 ]
 
-_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+_event_adapter: TypeAdapter[Event] | None = None
+
+
+def _adapter() -> TypeAdapter[Event]:
+    """The validator of the union, built on the first parse (not at import)."""
+    global _event_adapter
+    if _event_adapter is None:
+        _event_adapter = TypeAdapter(Event)
+    return _event_adapter
 
 
 def parse_event(obj: dict[str, Any]) -> Event | None:
@@ -141,7 +151,7 @@ def parse_event(obj: dict[str, Any]) -> Event | None:
     if not isinstance(obj.get("event"), str):
         return None
     try:
-        return _EVENT_ADAPTER.validate_python(obj)
+        return _adapter().validate_python(obj)
     except ValidationError:
         try:
             return RawEvent.model_validate(obj)
@@ -156,7 +166,7 @@ def parse_event_line(line: str | bytes) -> Event | None:
         return None
     try:
         # The fast path: pydantic parses and validates in one pass.
-        return _EVENT_ADAPTER.validate_json(line)
+        return _adapter().validate_json(line)
     except ValidationError:
         pass
     try:

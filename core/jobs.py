@@ -14,7 +14,7 @@ from collections import deque
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.binaries import Binaries
 from core.config import TrainingConfig
@@ -53,6 +53,8 @@ def kill_children() -> None:
 class TrainJob(BaseModel):
     """A ``tune`` run of one training config."""
 
+    model_config = ConfigDict(defer_build=True)
+
     kind: Literal["train"] = "train"
     id: str
     cores: int = Field(1, gt=0)
@@ -85,6 +87,8 @@ class TrainJob(BaseModel):
 
 class ValidateJob(BaseModel):
     """A ``validate`` run: the whole round robin, or one faction pair of it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     kind: Literal["validate"] = "validate"
     id: str
@@ -137,6 +141,8 @@ JobSpec = Annotated[TrainJob | ValidateJob, Field(discriminator="kind")]
 
 
 class JobResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     job_id: str
     kind: Literal["train", "validate"]
     state: JobState

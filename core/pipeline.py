@@ -107,6 +107,11 @@ class Pipeline:
     # --- phases ---------------------------------------------------------------------------
 
     def _phase(self, phase: Phase, state: PhaseState, detail: str = "") -> None:
+        self._mark_phase(phase, state, detail)
+        self.emit(PhaseChanged(phase, state, detail))
+
+    def _mark_phase(self, phase: Phase, state: PhaseState, detail: str = "") -> None:
+        """Record a phase's state without announcing it."""
         rec = self.record.phases[phase]
         now = time.time()
         if state == "started":
@@ -115,7 +120,6 @@ class Pipeline:
             rec.finished = now
         rec.state = state
         rec.detail = detail
-        self.emit(PhaseChanged(phase, state, detail))
 
     async def _run_jobs(self, specs: list[TrainJob | ValidateJob], timeout_s: float | None) -> None:
         async def one(spec: TrainJob | ValidateJob) -> JobResult:
@@ -341,8 +345,10 @@ class Pipeline:
             rec.state = "failed"
         else:
             rec.state = "ok"
+        # The record on disk must show the save done: mark it before writing, announce it after.
+        self._mark_phase("save", "done", rec.path)
         self._write_record()
-        self._phase("save", "done", rec.path)
+        self.emit(PhaseChanged("save", "done", rec.path))
 
     # --- entry ----------------------------------------------------------------------------
 

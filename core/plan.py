@@ -8,7 +8,7 @@ import os
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.config import (
     ModalResources,
@@ -32,10 +32,15 @@ DEFAULT_MATCHUPS = 40
 
 
 class RunOptions(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     mode: Mode = "full"
     backend: Literal["local", "modal"] = "local"
     preset: str | None = None
     single: str | None = None
+    configs: list[str] | None = None
+    """The training configs to train, by name, whatever their ``enabled`` flag (None: the
+    enabled ones)."""
     validation_games: int | None = Field(None, gt=0)
     sequential: bool = False
     deploy: bool = True
@@ -56,6 +61,8 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 class Plan(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     run_id: str
     options: RunOptions
     preset: str
@@ -160,11 +167,18 @@ def build_plan(
     *,
     run_id: str | None = None,
 ) -> Plan:
-    """Resolve options against the project config: preset, ``--single``, validation flags."""
+    """Resolve options against the project config: preset, the configs to train (``--single``,
+    ``configs`` or the enabled ones), validation flags."""
     preset_name = options.preset or project.default_preset
     preset = project.preset(preset_name)
+    if options.single is not None and options.configs is not None:
+        raise UsageError("--single and a list of configs: choose one")
     if options.single is not None:
         chosen = [project.training_config(options.single)]
+    elif options.configs is not None:
+        chosen = [project.training_config(name) for name in dict.fromkeys(options.configs)]
+        if options.trains and not chosen:
+            raise UsageError("training: no config is selected")
     else:
         chosen = [c for c in project.training if c.enabled]
     if options.trains and not chosen:

@@ -42,7 +42,7 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 class Matchup(BaseModel):
     """One matchup; fields beyond these are kept as they came."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     deck_a: str
     deck_b: str
@@ -69,7 +69,7 @@ class Matchup(BaseModel):
 
 
 class ValidationReport(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     version: int = 1
     config: dict[str, Any]

@@ -1,12 +1,21 @@
 """The headless reporter: live bars on a terminal, plain lines otherwise, and the summary."""
 
+import asyncio
 import io
 import json
 
+import pytest
 from rich.console import Console
 
+from core.binaries import Binaries
+from core.config import load_project_config
+from core.errors import BackendUnavailable
 from core.events import JobEvent, JobStateChanged, PhaseChanged, parse_event_line
-from tui.headless import Reporter, plain_output
+from core.local import LocalBackend
+from core.paths import Workspace
+from core.pipeline import Pipeline
+from core.plan import RunOptions, build_plan
+from tui.headless import Reporter, make_backend, plain_output, run_pipeline
 
 
 def events() -> list:  # type: ignore[type-arg]
@@ -52,3 +61,44 @@ def test_plain_lines_and_json_out() -> None:
     assert "[train-generalist] ok" in text and "== train: started (1 jobs)" in text
     lines = [json.loads(ln) for ln in out.getvalue().splitlines()]
     assert [ln["event"] for ln in lines][:3] == ["phase", "job_state", "start"]
+
+
+def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Modal backend takes the project's resources, the plan's run id and validation
+    timeout; whatever backend a run used is closed when it ends."""
+    import remote.preflight
+    from remote.backend import ModalBackend
+
+    monkeypatch.setattr(remote.preflight, "modal_problem", lambda: None)
+    project = load_project_config(ws.configs_file)
+    options = RunOptions(backend="modal", mode="validate-only", validation_timeout=90)
+    plan = build_plan(project, options, ws, run_id="2026-03-04_050607")
+    backend = make_backend(ws, plan)
+    assert isinstance(backend, ModalBackend)
+    assert backend.resources == project.modal
+    assert backend.run_id == "2026-03-04_050607"
+    assert backend.validation_timeout_s == 90
+
+    closed: list[str] = []
+
+    class ClosingLocal(LocalBackend):
+        async def aclose(self) -> None:
+            closed.append("closed")
+
+    local_plan = build_plan(project, RunOptions(mode="validate-only", preset="smoke", cores=2), ws)
+    local = ClosingLocal(ws, cores=2, bins=fake_bins)
+    record = asyncio.run(run_pipeline(Pipeline(local_plan, local, ws, lambda e: None), local))
+    assert record.state == "ok" and closed == ["closed"]
+
+    # Closed also when the run stops on an error.
+    local = ClosingLocal(ws, cores=2, bins=fake_bins)
+
+    async def broken_check() -> None:
+        raise BackendUnavailable("no backend today")
+
+    monkeypatch.setattr(local, "check", broken_check)
+    with pytest.raises(BackendUnavailable):
+        asyncio.run(run_pipeline(Pipeline(local_plan, local, ws, lambda e: None), local))
+    assert closed == ["closed", "closed"]

@@ -78,3 +78,64 @@ def test_unknown_config_and_preset_list_the_valid_names() -> None:
         p.training_config("nope")
     with pytest.raises(ConfigError, match=r"no preset named `huge`.*smoke"):
         p.preset("huge")
+
+
+def sweep_entries(*sims: int, enabled: bool = True) -> str:
+    flag = "" if enabled else "enabled = false\n"
+    return "".join(
+        f'\n[[training]]\nname = "gen-mcts{n}"\ntag = "gen-mcts{n}"\nmode = "generalist"\n'
+        f"mcts_sims = {n}\n{flag}"
+        for n in sims
+    )
+
+
+def test_other_files_beside_training_toml_add_their_entries(tmp_path: Path) -> None:
+    main = write(tmp_path, "")
+    (tmp_path / "sweep.toml").write_text(sweep_entries(25, 100, enabled=False))
+    (tmp_path / "a-first.toml").write_text(sweep_entries(10))
+    p = load_project_config(main)
+    assert p.names() == [
+        "generalist",
+        "argentum",
+        "symbiote",
+        "obsidion",
+        "gen-mcts10",
+        "gen-mcts25",
+        "gen-mcts100",
+    ]
+    assert p.training_config("gen-mcts25").mcts_sims == 25
+    assert not p.training_config("gen-mcts100").enabled
+    assert p.source == str(main)
+
+
+def test_errors_in_another_file_name_that_file(tmp_path: Path) -> None:
+    main = write(tmp_path, "")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(sweep_entries(25).replace("mcts_sims = 25", "mcts_sims = -1"))
+    with pytest.raises(ConfigError) as err:
+        load_project_config(main)
+    msg = str(err.value)
+    assert msg.startswith(f"{sweep}: training `gen-mcts25`: field `mcts_sims`")
+    assert "\n" not in msg
+
+    sweep.write_text("[pricing]\nprice_per_core_hour = 1.0\n")
+    with pytest.raises(ConfigError, match=r"sweep\.toml: field `pricing`.*only \[\[training\]\]"):
+        load_project_config(main)
+
+    sweep.write_text("[[training]\n")
+    with pytest.raises(ConfigError, match=r"sweep\.toml: not valid TOML"):
+        load_project_config(main)
+
+
+def test_a_name_defined_in_two_files_is_refused(tmp_path: Path) -> None:
+    main = write(tmp_path, "")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(sweep_entries(25).replace('name = "gen-mcts25"', 'name = "argentum"'))
+    with pytest.raises(ConfigError) as err:
+        load_project_config(main)
+    assert str(err.value) == (
+        f"{sweep}: training `argentum`: field `name`: already defined in {main}"
+    )
+    sweep.write_text(sweep_entries(25, 25))
+    with pytest.raises(ConfigError, match="`gen-mcts25`: field `name`: already defined in"):
+        load_project_config(main)

@@ -1,7 +1,7 @@
 import pytest
 
 from core.config import load_project_config
-from core.errors import ConfigError
+from core.errors import ConfigError, UsageError
 from core.paths import Workspace
 from core.plan import RunOptions, build_plan
 
@@ -62,3 +62,25 @@ def test_modal_jobs_get_container_sizes_and_cost_grows_with_size(ws: Workspace) 
     assert modal.cost_estimate().cost == pytest.approx(
         modal.core_hours() * p.pricing.price_per_core_hour
     )
+
+
+def test_configs_option_selects_by_name_whatever_enabled_says(ws: Workspace) -> None:
+    text = ws.configs_file.read_text().replace(
+        'mode = "specialist"', 'mode = "specialist"\nenabled = false'
+    )
+    ws.configs_file.write_text(text)
+    opts = RunOptions(mode="train-only", preset="smoke", configs=["obsidion", "generalist"])
+    plan = build_plan(project(ws), opts, ws)
+    assert [j.id for j in plan.train_jobs()] == ["train-obsidion", "train-generalist"]
+
+
+def test_configs_option_refuses_unknown_names_empty_lists_and_single(ws: Workspace) -> None:
+    with pytest.raises(ConfigError, match="no config named `nope`"):
+        build_plan(project(ws), RunOptions(configs=["generalist", "nope"]), ws)
+    with pytest.raises(UsageError, match="no config is selected"):
+        build_plan(project(ws), RunOptions(configs=[]), ws)
+    with pytest.raises(UsageError, match="choose one"):
+        build_plan(project(ws), RunOptions(single="generalist", configs=["argentum"]), ws)
+    # Validation alone needs no training config.
+    plan = build_plan(project(ws), RunOptions(mode="validate-only", configs=[]), ws)
+    assert plan.training == [] and len(plan.validate_jobs()) == 3

@@ -231,3 +231,22 @@ def test_trained_weights_out_of_bounds_are_refused_the_rest_deployed(
     )
     # validation ran, with the deployed obsidion weights
     assert record.validation is not None and record.validation.complete
+
+
+def test_saved_record_shows_the_save_phase_done(ws: Workspace, fake_bins: Binaries) -> None:
+    record, seen = run(ws, fake_bins, mode="validate-only")
+    saved = json.loads(Path(record.path).read_text())
+    assert saved["state"] == record.state == "ok"
+    assert saved["phases"]["save"]["state"] == "done"
+    assert saved["phases"]["save"]["finished"] is not None
+    assert saved["phases"]["save"]["detail"] == record.path
+    # The announcement comes after the file is written, so a reader sees the final record.
+    save_done = [e for e in seen if isinstance(e, PhaseChanged) and e.phase == "save"]
+    assert [e.state for e in save_done] == ["started", "done"]
+
+
+def test_configs_option_trains_exactly_the_named_configs(
+    ws: Workspace, fake_bins: Binaries
+) -> None:
+    record, _ = run(ws, fake_bins, mode="train-only", configs=["symbiote", "generalist"])
+    assert {r.job_id for r in record.results()} == {"train-symbiote", "train-generalist"}

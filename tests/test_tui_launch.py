@@ -155,3 +155,43 @@ async def test_quit_during_a_run_saves_it_as_interrupted(
     records = list(populated_ws.runs_dir.glob("*.json"))
     assert len(records) == 1
     assert json.loads(records[0].read_text())["state"] == "interrupted"
+
+
+async def test_launch_offers_the_configs_of_other_files(ws: Workspace) -> None:
+    """A sweep file beside training.toml shows up in the list; the plan trains exactly the
+    selected configs, disabled ones included."""
+    sweep = "".join(
+        f'[[training]]\nname = "gen-mcts{n}"\ntag = "gen-mcts{n}"\nmode = "generalist"\n'
+        f"mcts_sims = {n}\nenabled = false\n\n"
+        for n in (25, 100)
+    )
+    (ws.configs_file.parent / "sweep.toml").write_text(sweep)
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await choose_preset(app, pilot, "smoke")
+        configs = app.screen.query_one("#configs", SelectionList)
+        offered = [configs.get_option_at_index(i).value for i in range(configs.option_count)]
+        defaults = ["generalist", "argentum", "symbiote", "obsidion"]
+        assert offered == [*defaults, "gen-mcts25", "gen-mcts100"]
+        assert "train-gen-mcts25" not in plan_text(app)  # not enabled: not selected at first
+        configs.deselect_all()
+        configs.select("gen-mcts100")
+        configs.select("gen-mcts25")
+        configs.select("argentum")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        plan = screen.build()
+        assert [j.id for j in plan.train_jobs()] == [
+            "train-argentum",
+            "train-gen-mcts25",
+            "train-gen-mcts100",
+        ]
+        assert "train-gen-mcts100" in plan_text(app) and "train-generalist" not in plan_text(app)
+        # The project file itself is left as it is: the selection lives in the options.
+        assert [c.name for c in app.project.training if c.enabled] == [
+            "generalist",
+            "argentum",
+            "symbiote",
+            "obsidion",
+        ]

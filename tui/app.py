@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from core.backend import Backend
     from core.config import ProjectConfig
     from core.events import PipelineEvent
-    from core.plan import RunOptions
+    from core.plan import Plan, RunOptions
 
 SCREENS_BY_MODE = {
     "launch": "Launch",
@@ -129,13 +129,13 @@ class EwtuiApp(App[None]):
             self._project = load_project_config(self.workspace.configs_file)
         return self._project
 
-    def make_backend(self, name: str, options: RunOptions) -> Backend:
-        """The backend a run goes to; the same choice (and preflight) as `ewtui --run`."""
+    def make_backend(self, plan: Plan) -> Backend:
+        """The backend `plan` goes to; the same choice (and preflight) as `ewtui --run`."""
         if self._backend_factory is not None:
-            return self._backend_factory(name, options)
+            return self._backend_factory(plan.options.backend, plan.options)
         from tui.headless import make_backend
 
-        return make_backend(self.workspace, options.model_copy(update={"backend": name}))
+        return make_backend(self.workspace, plan)
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -161,17 +161,13 @@ class EwtuiApp(App[None]):
 
     async def _run_pipeline(self, plan: Any, backend: Backend) -> Any:
         from core.pipeline import Pipeline
+        from tui.headless import run_pipeline
 
         def emit(event: PipelineEvent) -> None:
             self.post_message(PipelineMessage(event))
 
-        try:
-            return await Pipeline(plan, backend, self.workspace, emit).run()
-        finally:
-            # A remote backend holds a connection and a queue drain open until closed.
-            aclose = getattr(backend, "aclose", None)
-            if aclose is not None:
-                await aclose()
+        # A remote backend holds a connection and a queue drain open until closed.
+        return await run_pipeline(Pipeline(plan, backend, self.workspace, emit), backend)
 
     def on_pipeline_message(self, message: PipelineMessage) -> None:
         self.run_view.apply(message.event)

@@ -246,7 +246,11 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
 # --- entry -------------------------------------------------------------------------------------
 
 
-def make_backend(ws: Workspace, options: RunOptions) -> Backend:
+def make_backend(ws: Workspace, plan: Plan) -> Backend:
+    """The backend of ``plan``: local with its core budget, or Modal with the project's
+    resources, the plan's run id and validation timeout. Close it after the run
+    (:func:`close_backend`)."""
+    options = plan.options
     if options.backend == "modal":
         try:
             from remote.preflight import modal_problem
@@ -262,11 +266,31 @@ def make_backend(ws: Workspace, options: RunOptions) -> Backend:
             raise BackendUnavailable(
                 f"the Modal backend cannot be loaded ({err}): run `pip install 'modal~=1.6'`"
             ) from None
-        backend: Backend = ModalBackend(ws)
+        backend: Backend = ModalBackend(
+            ws,
+            resources=plan.resources,
+            run_id=plan.run_id,
+            validation_timeout_s=plan.validation.timeout_s,
+        )
         return backend
     from core.local import LocalBackend
 
     return LocalBackend(ws, cores=options.cores)
+
+
+async def close_backend(backend: Backend) -> None:
+    """Release what a backend holds open after a run (Modal: the queue drain and the app)."""
+    aclose = getattr(backend, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+async def run_pipeline(pipeline: Pipeline, backend: Backend) -> RunRecord:
+    """Run ``pipeline`` and close ``backend`` whatever happens."""
+    try:
+        return await pipeline.run()
+    finally:
+        await close_backend(backend)
 
 
 def run_headless(
@@ -282,7 +306,7 @@ def run_headless(
     err_console = Console(file=stderr or sys.stderr, stderr=stderr is None, highlight=False)
     project = load_project_config(ws.configs_file)
     plan: Plan = build_plan(project, options, ws)
-    backend = make_backend(ws, options)
+    backend = make_backend(ws, plan)
     reporter = Reporter(err_console, out if json_lines else None, plain_output(err_console))
     reporter.line(
         f"ewtui: run {plan.run_id}: {options.mode}, preset {plan.preset}, "
@@ -300,7 +324,7 @@ def run_headless(
     pipeline = Pipeline(plan, backend, ws, reporter.handle)
     try:
         with reporter:
-            record = asyncio.run(pipeline.run())
+            record = asyncio.run(run_pipeline(pipeline, backend))
     except KeyboardInterrupt:
         # A second Ctrl-C stops the loop before the jobs end their children: end them here.
         from core.jobs import kill_children

@@ -118,20 +118,14 @@ class LaunchScreen(Screen[None]):
         )
 
     def selected_configs(self) -> list[str]:
-        return list(self.query_one("#configs", SelectionList).selected)
+        """The selected training configs, in the order of the project's files."""
+        chosen = set(self.query_one("#configs", SelectionList).selected)
+        return [c.name for c in self.app.project.training if c.name in chosen]
 
     def build(self) -> Plan:
-        """The plan of the form's choices: the selected configs become the enabled ones."""
-        chosen = set(self.selected_configs())
-        project = self.app.project
-        project = project.model_copy(
-            update={
-                "training": [
-                    c.model_copy(update={"enabled": c.name in chosen}) for c in project.training
-                ]
-            }
-        )
-        return build_plan(project, self.options(), self.app.workspace)
+        """The plan of the form's choices: exactly the selected training configs."""
+        options = self.options().model_copy(update={"configs": self.selected_configs()})
+        return build_plan(self.app.project, options, self.app.workspace)
 
     # -- the plan pane ---------------------------------------------------------------------------
 
@@ -167,7 +161,7 @@ class LaunchScreen(Screen[None]):
     async def action_launch(self) -> None:
         try:
             plan = self.build()
-            backend = self.app.make_backend(plan.options.backend, plan.options)
+            backend = self.app.make_backend(plan)
         except EwtuiError as err:
             self.notify(str(err), severity="error", timeout=10)
             return

@@ -111,7 +111,7 @@ impl Bot {
         BotPlayer {
             bot: self,
             rng: seed::rng(seed, 0),
-            buf: ActionBuf::new(),
+            buf: None,
             eval: match self {
                 Bot::Random => None,
                 Bot::Greedy(w) | Bot::Mcts(w, _) => Some(Box::new(Evaluator::new(w))),
@@ -128,7 +128,8 @@ impl Bot {
 pub struct BotPlayer<'a> {
     bot: &'a Bot,
     rng: Rng,
-    buf: ActionBuf,
+    /// Greedy's action list, made on its first decision (random and MCTS never need it).
+    buf: Option<ActionBuf>,
     eval: Option<Box<Evaluator>>,
     mcts: Option<MctsScratch>,
 }
@@ -142,7 +143,8 @@ impl BotPlayer<'_> {
                 .unwrap_or(Action::EndTurn),
             Bot::Greedy(w) => {
                 let eval = self.eval.get_or_insert_with(|| Box::new(Evaluator::new(w)));
-                greedy_choose(data, state, eval, &mut self.buf)
+                let buf = self.buf.get_or_insert_with(ActionBuf::new);
+                greedy_choose(data, state, eval, buf)
             }
             Bot::Mcts(w, p) => {
                 let eval = self.eval.get_or_insert_with(|| Box::new(Evaluator::new(w)));

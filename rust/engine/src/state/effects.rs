@@ -214,11 +214,16 @@ impl GameState {
     }
 
     /// Removes every creature at 0 health or less, then runs their on-death effects and
-    /// Volatile blasts; repeats while those kill more.
+    /// Volatile blasts; repeats while those kill more. Inlined: most calls find nothing to do.
+    #[inline]
     pub(super) fn resolve_deaths(&mut self, data: &GameData) {
-        if !self.deaths_pending {
-            return;
+        if self.deaths_pending {
+            self.resolve_pending_deaths(data);
         }
+    }
+
+    #[inline(never)]
+    fn resolve_pending_deaths(&mut self, data: &GameData) {
         let lanes = data.rules.lanes as usize;
         for _ in 0..MAX_DEATH_WAVES {
             self.deaths_pending = false;

@@ -105,32 +105,39 @@ impl GameState {
         let rules = &data.rules;
         let me = self.active as usize;
         let lanes = rules.lanes as usize;
+        // Creatures with a start-of-turn trigger, noted before any fires (the draw cannot
+        // change the board).
+        let mut firing = [NO_CARD; MAX_LANES];
+        let mut any_firing = false;
         {
             let pl = &mut self.players[me];
             pl.max_essence = (pl.max_essence + 1).min(rules.essence_cap);
             pl.essence = pl.max_essence;
             pl.ap = rules.action_points;
-            for c in &mut pl.lanes[..lanes] {
+            for (lane, c) in pl.lanes[..lanes].iter_mut().enumerate() {
                 c.fresh = false;
                 c.attacks = 0;
-                if !c.is_empty() && c.has(Keyword::Regenerate) {
+                if c.is_empty() {
+                    continue;
+                }
+                if c.has(Keyword::Regenerate) {
                     c.health = (c.health + rules.regenerate_amount as i8).min(c.max_health);
+                }
+                if data.cards.info(c.card).triggers & Trigger::StartOfTurn.bit() != 0 {
+                    firing[lane] = c.card;
+                    any_firing = true;
                 }
             }
         }
         if self.turn > 1 {
             self.draw(data, me);
         }
-        let mut firing = [NO_CARD; MAX_LANES];
-        for (lane, c) in self.players[me].lanes[..lanes].iter().enumerate() {
-            if !c.is_empty() && data.cards.info(c.card).triggers & Trigger::StartOfTurn.bit() != 0 {
-                firing[lane] = c.card;
-            }
-        }
-        for (lane, &card) in firing[..lanes].iter().enumerate() {
-            if card != NO_CARD && self.players[me].lanes[lane].card == card {
-                self.fire(data, card, Trigger::StartOfTurn, me, lane as u8, NONE);
-                self.resolve_deaths(data);
+        if any_firing {
+            for (lane, &card) in firing[..lanes].iter().enumerate() {
+                if card != NO_CARD && self.players[me].lanes[lane].card == card {
+                    self.fire(data, card, Trigger::StartOfTurn, me, lane as u8, NONE);
+                    self.resolve_deaths(data);
+                }
             }
         }
         for slot in 0..rules.support_slots as usize {
