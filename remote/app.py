@@ -146,14 +146,20 @@ def _root() -> Path:
 # --- functions ---------------------------------------------------------------------------------
 
 
-@app.function(
-    volumes={VOLUME_MOUNT: volume},
-    cpu=(TRAIN.cpu, TRAIN.cpu),
-    memory=TRAIN.memory_gib * 1024,
-    timeout=TRAIN.timeout_s,
-    retries=_retries(TRAIN.retries),
-    env={worker.CORES_ENV: str(TRAIN.cpu)},
-)
+def _job_container(res: Any) -> dict[str, Any]:
+    """Container settings of a job function: the cores as request and hard limit (Modal bills
+    the cores used, and the binary caps its threads to them), memory, timeout and retries."""
+    return {
+        "volumes": {VOLUME_MOUNT: volume},
+        "cpu": (res.cpu, res.cpu),
+        "memory": res.memory_gib * 1024,
+        "timeout": res.timeout_s,
+        "retries": _retries(res.retries),
+        "env": {worker.CORES_ENV: str(res.cpu)},
+    }
+
+
+@app.function(**_job_container(TRAIN))
 async def train(
     job: dict[str, Any],
     snapshot: bytes,
@@ -168,14 +174,7 @@ async def train(
     )  # fmt: skip
 
 
-@app.function(
-    volumes={VOLUME_MOUNT: volume},
-    cpu=(VALIDATE.cpu, VALIDATE.cpu),
-    memory=VALIDATE.memory_gib * 1024,
-    timeout=VALIDATE.timeout_s,
-    retries=_retries(VALIDATE.retries),
-    env={worker.CORES_ENV: str(VALIDATE.cpu)},
-)
+@app.function(**_job_container(VALIDATE))
 async def validate_matchup(
     job: dict[str, Any],
     snapshot: bytes,
@@ -192,14 +191,7 @@ async def validate_matchup(
     )  # fmt: skip
 
 
-@app.function(
-    volumes={VOLUME_MOUNT: volume},
-    cpu=(VALIDATE.cpu, VALIDATE.cpu),
-    memory=VALIDATE.memory_gib * 1024,
-    timeout=VALIDATE.timeout_s,
-    retries=_retries(VALIDATE.retries),
-    env={worker.CORES_ENV: str(VALIDATE.cpu)},
-)
+@app.function(**_job_container(VALIDATE))
 async def validate_all(
     job: dict[str, Any],
     snapshot: bytes,
