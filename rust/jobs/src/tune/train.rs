@@ -142,6 +142,33 @@ pub struct Checkpoint {
     pub stop_reason: Option<StopReason>,
 }
 
+impl Checkpoint {
+    /// Generation 0 of a run: the search starts at the config's initial weights.
+    fn start(config: TuneConfig) -> Result<Self, ew_tuning::cmaes::CmaesError> {
+        let cma = Cmaes::new(CmaesParams {
+            mean: space::to_unit(&config.initial_weights()),
+            sigma: config.sigma,
+            population: Some(config.population),
+            seed: ew_tuning::seeds::derive_seed(&[config.seed, 0xC3A]),
+            bounded: true,
+        })?;
+        Ok(Checkpoint {
+            version: 1,
+            config,
+            generation: 0,
+            cma,
+            best: None,
+            history: Vec::new(),
+            evals: 0,
+            games: 0,
+            elapsed_s: 0.0,
+            cpu_s: 0.0,
+            stats: Vec::new(),
+            stop_reason: None,
+        })
+    }
+}
+
 /// What the binary reports at the end.
 pub struct TuneOutcome {
     pub dir: PathBuf,
@@ -552,14 +579,6 @@ fn new_state(args: &TuneArgs) -> Result<(PathBuf, Checkpoint, PathBuf), JobError
         upper: WEIGHT_SPEC.iter().map(|d| f64::from(d.max)).collect(),
         initial: initial.values.iter().map(|v| f64::from(*v)).collect(),
     };
-    let cma = Cmaes::new(CmaesParams {
-        mean: space::to_unit(&initial),
-        sigma: config.sigma,
-        population: Some(population),
-        seed: ew_tuning::seeds::derive_seed(&[config.seed, 0xC3A]),
-        bounded: true,
-    })
-    .map_err(|e| JobError::Usage(e.to_string()))?;
     let root = args
         .experiment_dir
         .clone()
@@ -570,20 +589,7 @@ fn new_state(args: &TuneArgs) -> Result<(PathBuf, Checkpoint, PathBuf), JobError
             msg: format!("cannot create the experiment directory here: {e}"),
         })?;
     write(&dir.join("config.toml"), &config.to_toml()?)?;
-    let state = Checkpoint {
-        version: 1,
-        config,
-        generation: 0,
-        cma,
-        best: None,
-        history: Vec::new(),
-        evals: 0,
-        games: 0,
-        elapsed_s: 0.0,
-        cpu_s: 0.0,
-        stats: Vec::new(),
-        stop_reason: None,
-    };
+    let state = Checkpoint::start(config).map_err(|e| JobError::Usage(e.to_string()))?;
     Ok((dir, state, data_dir))
 }
 
@@ -610,29 +616,8 @@ fn resume_state(dir: &Path, args: &TuneArgs) -> Result<(PathBuf, Checkpoint, Pat
     } else if files.config.is_file() {
         let config = TuneConfig::from_toml_file(&files.config)?;
         config.check_against_spec(&files.config)?;
-        let initial = config.initial_weights();
-        let cma = Cmaes::new(CmaesParams {
-            mean: space::to_unit(&initial),
-            sigma: config.sigma,
-            population: Some(config.population),
-            seed: ew_tuning::seeds::derive_seed(&[config.seed, 0xC3A]),
-            bounded: true,
-        })
-        .map_err(|e| JobError::Usage(format!("{}: {e}", files.config.display())))?;
-        Checkpoint {
-            version: 1,
-            config,
-            generation: 0,
-            cma,
-            best: None,
-            history: Vec::new(),
-            evals: 0,
-            games: 0,
-            elapsed_s: 0.0,
-            cpu_s: 0.0,
-            stats: Vec::new(),
-            stop_reason: None,
-        }
+        Checkpoint::start(config)
+            .map_err(|e| JobError::Usage(format!("{}: {e}", files.config.display())))?
     } else {
         return Err(JobError::Io {
             path: dir.to_path_buf(),
