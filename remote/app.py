@@ -159,6 +159,15 @@ def _job_container(res: Any) -> dict[str, Any]:
     }
 
 
+async def _run_job(
+    job: dict[str, Any], snapshot: bytes, run_id: str, progress: Any, timeout_s: float
+) -> dict[str, Any]:
+    """The body every job function shares: the job on the volume, committed as it goes."""
+    return await worker.run_on_volume(
+        job, snapshot, run_id, progress, commit=_commit, reload=_reload, modal_timeout_s=timeout_s
+    )
+
+
 @app.function(**_job_container(TRAIN))
 async def train(
     job: dict[str, Any],
@@ -168,10 +177,7 @@ async def train(
     timeout_s: float | None = None,
 ) -> dict[str, Any]:
     """One training config: `tune` on its own container, resuming its checkpoint on a retry."""
-    return await worker.run_on_volume(
-        job, snapshot, run_id, progress, commit=_commit, reload=_reload,
-        modal_timeout_s=timeout_s or TRAIN.timeout_s,
-    )  # fmt: skip
+    return await _run_job(job, snapshot, run_id, progress, timeout_s or TRAIN.timeout_s)
 
 
 @app.function(**_job_container(VALIDATE))
@@ -185,10 +191,7 @@ async def validate_matchup(
     """One faction pair of the round robin."""
     if not job.get("matchup"):
         raise ValueError("validate_matchup needs a job with a matchup; use validate_all")
-    return await worker.run_on_volume(
-        job, snapshot, run_id, progress, commit=_commit, reload=_reload,
-        modal_timeout_s=timeout_s or VALIDATE.timeout_s,
-    )  # fmt: skip
+    return await _run_job(job, snapshot, run_id, progress, timeout_s or VALIDATE.timeout_s)
 
 
 @app.function(**_job_container(VALIDATE))
@@ -200,10 +203,7 @@ async def validate_all(
     timeout_s: float | None = None,
 ) -> dict[str, Any]:
     """The whole round robin in one container (`--sequential`)."""
-    return await worker.run_on_volume(
-        job, snapshot, run_id, progress, commit=_commit, reload=_reload,
-        modal_timeout_s=timeout_s or VALIDATE.timeout_s,
-    )  # fmt: skip
+    return await _run_job(job, snapshot, run_id, progress, timeout_s or VALIDATE.timeout_s)
 
 
 @app.function(volumes={VOLUME_MOUNT: volume}, timeout=300)
