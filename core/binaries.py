@@ -66,30 +66,29 @@ def needs_build(ws: Workspace) -> bool:
     )
 
 
-def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
-    """Paths of the binaries, building them first when needed. Cargo's output is collected
-    into ``log`` (when given) rather than printed."""
-    env_dir = os.environ.get(BIN_DIR_ENV)
-    if env_dir:
-        return _from_dir(Path(env_dir), BIN_DIR_ENV)
+def _cargo_build(ws: Workspace, names: tuple[str, ...], log: list[str] | None) -> Path:
+    """``cargo build --release`` of ``names`` unless the release directory holds them built from
+    the current sources (a stamp per set of names); the release directory."""
     release = target_dir(ws) / "release"
     if not (ws.rust_dir / "Cargo.toml").is_file():
         raise ConfigError(
             f"{ws.rust_dir}: no Cargo.toml: set {BIN_DIR_ENV} to a directory holding "
-            "tune and validate"
+            f"{' and '.join(names)}"
         )
     fingerprint = sources_fingerprint(ws.rust_dir)
-    stamp = release / _STAMP
-    have = all(os.access(release / n, os.X_OK) for n in NAMES)
+    stamp = release / (_STAMP if names == NAMES else f"{_STAMP}-{'-'.join(names)}")
+    have = all(os.access(release / n, os.X_OK) for n in names)
     if have and stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        return _from_dir(release, "release dir")
+        return release
     cargo = shutil.which("cargo")
     if cargo is None:
         raise ConfigError(
             "cargo not found: install Rust (https://rustup.rs) or set "
-            f"{BIN_DIR_ENV} to a directory holding prebuilt tune and validate"
+            f"{BIN_DIR_ENV} to a directory holding prebuilt {' and '.join(names)}"
         )
-    cmd = [cargo, "build", "--release", "--bin", "tune", "--bin", "validate"]
+    cmd = [cargo, "build", "--release"]
+    for n in names:
+        cmd += ["--bin", n]
     proc = subprocess.run(cmd, cwd=ws.rust_dir, capture_output=True, text=True, check=False)
     if log is not None:
         log.extend(proc.stderr.splitlines())
@@ -98,4 +97,24 @@ def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
         last = errors[0] if errors else (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise JobFailed(f"cargo build --release failed in {ws.rust_dir}: {last}")
     atomic_write_text(stamp, fingerprint + "\n")
-    return _from_dir(release, "release dir")
+    return release
+
+
+def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
+    """Paths of the binaries, building them first when needed. Cargo's output is collected
+    into ``log`` (when given) rather than printed."""
+    env_dir = os.environ.get(BIN_DIR_ENV)
+    if env_dir:
+        return _from_dir(Path(env_dir), BIN_DIR_ENV)
+    return _from_dir(_cargo_build(ws, NAMES, log), "release dir")
+
+
+def ensure_arena(ws: Workspace) -> Path:
+    """The ``arena`` binary (the strength ladder plays its games), built on first use. Apart
+    from the others: the Modal image has no use for it."""
+    env_dir = os.environ.get(BIN_DIR_ENV)
+    release = Path(env_dir) if env_dir else _cargo_build(ws, ("arena",), None)
+    path = release / "arena"
+    if not os.access(path, os.X_OK):
+        raise ConfigError(f"{BIN_DIR_ENV}={env_dir}: no executable arena there")
+    return path

@@ -136,6 +136,29 @@ class Throughput(_Strict):
         return self.greedy_game_core_s
 
 
+class LadderSettings(_Strict):
+    """The strength ladder (``core.ladder``): games per new pairing and when it is updated."""
+
+    greedy_games: int = Field(400, gt=0)
+    """Games of a pairing without MCTS (greedy and random games are cheap)."""
+    mcts_games: int = Field(100, gt=0)
+    """Games of a pairing with an MCTS bot."""
+    mcts_sims: list[int] = Field(default_factory=lambda: [50, 100])
+    seed: int = Field(7, ge=0)
+    after_deploy: bool = True
+    """Update the ladder after a run deploys a generalist."""
+
+    @model_validator(mode="after")
+    def _even(self) -> LadderSettings:
+        # arena plays both seats equally: an even number of games.
+        for name in ("greedy_games", "mcts_games"):
+            if getattr(self, name) % 2:
+                raise ValueError(f"{name}: must be even (both seats equally)")
+        if any(n <= 0 for n in self.mcts_sims):
+            raise ValueError("mcts_sims: every value must be positive")
+        return self
+
+
 class ProjectConfig(_Strict):
     default_preset: str = "standard"
     training: list[TrainingConfig]
@@ -144,6 +167,7 @@ class ProjectConfig(_Strict):
     presets: dict[str, Preset] = {}
     pricing: Pricing
     throughput: Throughput
+    ladder: LadderSettings = Field(default_factory=LadderSettings)
     source: str = Field("training.toml", exclude=True)
 
     @model_validator(mode="after")

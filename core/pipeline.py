@@ -17,6 +17,7 @@ from core.cost import CostEstimate, estimate_core_hours
 from core.errors import ConfigError, EwtuiError
 from core.events import Emit, Phase, PhaseChanged, PhaseState, PipelineEvent, RunFinished
 from core.fsutil import atomic_write_text
+from core.gate import DeployDecision, Evaluator, decide, rank_key, tune_evaluator
 from core.jobs import JobResult, TrainJob, ValidateJob
 from core.paths import FACTIONS, Workspace
 from core.plan import Plan
@@ -68,6 +69,10 @@ class RunRecord(BaseModel):
     jobs: list[JobRecord] = []
     deploys: list[DeployRecord] = []
     deploy_notes: list[str] = []
+    deploy_decisions: list[DeployDecision] = []
+    """The gate's decision per weights target (``core.gate``)."""
+    ladder: str | None = None
+    """One line on the strength ladder's update after the deploy (``core.ladder``)."""
     validation: ValidationOutcome | None = None
     estimate: CostEstimate
     cost: CostEstimate | None = None
@@ -84,8 +89,17 @@ def _weights_relpath(target: str) -> str:
 
 
 class Pipeline:
-    def __init__(self, plan: Plan, backend: Backend, ws: Workspace, emit: Emit) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        backend: Backend,
+        ws: Workspace,
+        emit: Emit,
+        *,
+        evaluator: Evaluator | None = None,
+    ) -> None:
         self.plan = plan
+        self.evaluator = evaluator if evaluator is not None else tune_evaluator(ws)
         self.backend = backend
         self.ws = ws
         self._emit = emit
@@ -172,9 +186,10 @@ class Pipeline:
         return out
 
     def _best_trained(self) -> dict[str, tuple[TrainJob, JobResult]]:
-        """Per weights target, the successful training job with the best fitness (several
-        configs may train the same target, as in a sweep). Weights that break the spec are
-        left out and reported once."""
+        """Per weights target, the successful training job with the best held-out
+        head-to-head (several configs may train the same target, as in a sweep; runs without
+        one rank after, by in-training fitness). Weights that break the spec are left out and
+        reported once."""
         spec = load_spec(self.ws)
         best: dict[str, tuple[TrainJob, JobResult]] = {}
         for job, res in self._train_results():
@@ -187,9 +202,8 @@ class Pipeline:
                 if note not in self.record.errors:
                     self.record.errors.append(note)
                 continue
-            fit = float(res.summary.get("best_fitness") or 0.0)
             cur = best.get(job.config.target)
-            if cur is None or fit > float(cur[1].summary.get("best_fitness") or 0.0):
+            if cur is None or rank_key(res.summary) > rank_key(cur[1].summary):
                 best[job.config.target] = (job, res)
         return best
 
@@ -200,23 +214,53 @@ class Pipeline:
         failed = [r.job_id for r in self.results.values() if r.kind == "train" and not r.ok]
         self._phase("train", "failed" if failed else "done", ", ".join(failed))
 
-    def _deploy(self) -> None:
-        self._phase("deploy", "started")
-        items: list[tuple[str, str, str]] = []
+    async def _gate(self) -> None:
+        """The gate's decision for each target this run trained (``core.gate``); the
+        re-evaluation it may need runs ``tune`` in a thread, off the event loop."""
         best = self._best_trained()
+        force = self.plan.options.force_deploy
         for target, (spec, res) in best.items():
-            if not spec.config.deploy:
-                self.record.deploy_notes.append(f"{spec.config.name}: deploy = false in config")
-                continue
             label = res.outputs.get("weights", f"{spec.id}/weights.toml")
-            items.append((label, res.artifacts["weights.toml"], target))
+            if not spec.config.deploy:
+                decision = DeployDecision(
+                    target=target, job=spec.id, source=label, action="keep", passed=False,
+                    reason=f"kept the deployed file: deploy = false in config {spec.config.name}",
+                )  # fmt: skip
+            else:
+                decision = await asyncio.to_thread(
+                    decide, self.ws, target, spec.id, label, res.summary,
+                    res.artifacts["weights.toml"], force=force, evaluator=self.evaluator,
+                )  # fmt: skip
+            if decision.action == "deploy" and not self.plan.options.deploy:
+                decision.action = "keep"
+                decision.reason = f"not deployed (--no-deploy): {decision.reason}"
+            self.record.deploy_decisions.append(decision)
+            self.record.deploy_notes.append(decision.note())
         for spec, _ in self._train_results():
             winner = best.get(spec.config.target)
             if winner is not None and winner[0].id != spec.id and spec.config.deploy:
                 self.record.deploy_notes.append(
                     f"{spec.config.name}: not deployed, another {spec.config.target} "
-                    "config of this run reached a better fitness"
+                    "config of this run did better (held-out head-to-head)"
                 )
+
+    def _chosen(self) -> dict[str, str]:
+        """Per target, the trained weights the gate let through (or that were forced)."""
+        best = self._best_trained()
+        return {
+            d.target: best[d.target][1].artifacts["weights.toml"]
+            for d in self.record.deploy_decisions
+            if (d.passed or d.forced) and d.target in best
+        }
+
+    async def _deploy(self) -> None:
+        self._phase("deploy", "started")
+        await self._gate()
+        best = self._best_trained()
+        items = [
+            (best[t][1].outputs.get("weights", f"{best[t][0].id}/weights.toml"), text, t)
+            for t, text in self._chosen().items()
+        ]
         try:
             self.record.deploys = deploy_many(self.ws, items) if items else []
         except ConfigError as exc:
@@ -227,18 +271,33 @@ class Pipeline:
             self.record.errors.append(f"deploy failed: {exc.filename}: {exc.strerror}")
             self._phase("deploy", "failed", str(exc))
             return
-        self._phase("deploy", "done", ", ".join(d.target for d in self.record.deploys) or "nothing")
+        if any(d.target == "generalist" for d in self.record.deploys):
+            await self._update_ladder()
+        kept = len(self.record.deploy_decisions) - len(self.record.deploys)
+        detail = ", ".join(d.target for d in self.record.deploys) or "nothing"
+        self._phase("deploy", "done", detail + (f"; {kept} kept by the gate" if kept else ""))
+
+    async def _update_ladder(self) -> None:
+        """Rate the newly deployed generalist on the strength ladder; a problem there is
+        reported, never fails the run."""
+        from core.ladder import update_after_deploy
+
+        try:
+            self.record.ladder = await asyncio.to_thread(update_after_deploy, self.ws)
+        except EwtuiError as exc:
+            self.record.ladder = f"ladder not updated: {exc}"
 
     def _validation_weights(self) -> dict[str, str] | None:
-        """This run's trained weights over the deployed ones, or None (the deployed files)."""
-        trained = self._best_trained()
-        if not trained:
+        """What is deployed after the gate: the trained weights it let through (written to
+        data/weights unless --no-deploy) over the current files; None when none passed."""
+        chosen = self._chosen()
+        if not chosen:
             return None
         files: dict[str, str] = {}
         for target in ("generalist", *FACTIONS):
             rel = _weights_relpath(target)
-            if target in trained:
-                files[rel] = trained[target][1].artifacts["weights.toml"]
+            if target in chosen:
+                files[rel] = chosen[target]
             else:
                 path = self.ws.weights_dir / rel
                 if path.is_file():
@@ -367,8 +426,11 @@ class Pipeline:
             else:
                 self._phase("train", "skipped")
             if opts.trains and opts.deploy:
-                self._deploy()
+                await self._deploy()
             else:
+                if opts.trains:
+                    # The gate still decides which trained weights the validation uses.
+                    await self._gate()
                 why = "no training" if not opts.trains else "--no-deploy"
                 self._phase("deploy", "skipped", why)
             if opts.validates:

@@ -44,6 +44,8 @@ class RunOptions(BaseModel):
     validation_games: int | None = Field(None, gt=0)
     sequential: bool = False
     deploy: bool = True
+    force_deploy: bool = False
+    """Deploy the trained weights even when the gate (``core.gate``) would keep the old ones."""
     validation_timeout: float | None = Field(None, gt=0)
     cores: int | None = Field(None, gt=0)
 

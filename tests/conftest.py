@@ -63,7 +63,7 @@ def ws(tmp_path: Path) -> Workspace:
 @pytest.fixture(scope="session")
 def fake_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("fakebin")
-    for name in ("tune", "validate"):
+    for name in ("tune", "validate", "arena"):
         script = d / name
         script.write_text(
             f"#!{sys.executable}\n"

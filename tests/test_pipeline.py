@@ -176,9 +176,11 @@ def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
     assert left == b"", "children left running"
 
 
-def test_a_sweep_trains_every_entry_and_deploys_the_best(
-    ws: Workspace, fake_bins: Binaries
+def test_a_sweep_trains_every_entry_and_deploys_the_best_head_to_head(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The in-training fitness is random; the held-out head-to-head decides.
+    monkeypatch.setenv("FAKE_H2H", "gen-mcts50=0.64,gen-mcts100=0.58,0.56")
     sweep = "".join(
         f'\n[[training]]\nname = "gen-mcts{n}"\ntag = "gen-mcts{n}"\nmode = "generalist"\n'
         f"mcts_sims = {n}\nseed = {n}\n"
@@ -194,11 +196,14 @@ def test_a_sweep_trains_every_entry_and_deploys_the_best(
     record, _ = run(ws, fake_bins, mode="train-only")
     trained = {r.job_id: r for r in record.results()}
     assert set(trained) == {"train-gen-mcts25", "train-gen-mcts50", "train-gen-mcts100"}
-    best = max(trained.values(), key=lambda r: r.summary["best_fitness"])
+    best = trained["train-gen-mcts50"]
     (dep,) = record.deploys
     assert dep.target == "generalist" and dep.source == best.outputs["weights"]
-    assert len(record.deploy_notes) == 2
-    assert all("better fitness" in n for n in record.deploy_notes)
+    (decision,) = record.deploy_decisions
+    assert decision.job == "train-gen-mcts50" and decision.action == "deploy"
+    assert record.deploy_notes[0].startswith("generalist: +14.0 points vs deployed [")
+    others = record.deploy_notes[1:]
+    assert len(others) == 2 and all("did better (held-out head-to-head)" in n for n in others)
 
 
 def test_runs_started_in_the_same_second_get_their_own_ids(

@@ -3,12 +3,25 @@ output files, with made-up game results, plus knobs to fail, hang or crash on pu
 
 Knobs (environment): FAKE_FAIL=<substring of the job's argv> makes that job exit 1 with an
 error event; FAKE_HANG=<substring> makes it sleep until killed; FAKE_SLOW=<seconds> per step.
+
+Held-out evaluation (``tune``): FAKE_H2H sets the head-to-head score a run reports against its
+baseline, either one number for every job or ``SUBSTRING=SCORE,...`` matched against the argv
+(first match wins; default 0.6, clearly better; ``none`` for a run without the evaluation).
+``tune --evaluate`` reads FAKE_EVAL_H2H the same way (default: FAKE_H2H). The baseline's
+sha256 is that of the real file, as the real binary reports it. FAKE_CALL_LOG=<file> gets one
+line per call (``tune``, ``tune --evaluate``, ``arena``), so a test can count them.
+
+``arena`` plays no games: each bot has a strength (random 0, greedy 1 plus a little that
+depends on its weights file, mcts:N 1 + N/100) and the results are drawn from a seeded generator
+with the Bradley-Terry probabilities of those strengths.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -39,6 +52,99 @@ def knobs(argv: str) -> None:
         sys.exit(1)
 
 
+def log_call(argv: list[str]) -> None:
+    path = os.environ.get("FAKE_CALL_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(" ".join(argv) + "\n")
+
+
+def knob_score(var: str, argv: str, default: str) -> float | None:
+    raw = os.environ.get(var, default)
+    for part in raw.split(","):
+        key, sep, val = part.rpartition("=")
+        if not sep or key in argv:
+            return None if val.strip() == "none" else float(val)
+    return float(default) if default != "none" else None
+
+
+def wilson(k: float, n: int) -> list[float]:
+    z = 1.959963984540054
+    if n == 0:
+        return [0.0, 1.0]
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return [max(0.0, mid - half), min(1.0, mid + half)]
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def baseline_file(a: argparse.Namespace) -> Path:
+    if a.baseline:
+        return Path(a.baseline)
+    data = Path(a.data) if a.data else Path("data")
+    if a.mode == "specialist":
+        return data / "weights" / "specialists" / f"{a.faction}.toml"
+    return data / "weights" / "generalist.toml"
+
+
+def candidate(name: str, score: float, a: argparse.Namespace, train: float | None) -> dict:
+    n = a.h2h_games
+    wins = round(score * n)
+    fit_n = a.heldout_games or 1
+    fit = 0.5 + (score - 0.5) / 2
+    return {
+        "name": name,
+        "train_fitness": train,
+        "train_gens": 0 if train is None else a.generations or 0,
+        "fitness": fit,
+        "fitness_ci95": wilson(fit * fit_n, fit_n),
+        "win_rates": {"random": 0.95, "greedy": score, "mcts": 0.3},
+        "h2h": {
+            "games": n,
+            "wins": wins,
+            "losses": n - wins,
+            "draws": 0,
+            "score": wins / n,
+            "ci95": wilson(wins, n),
+        },
+    }
+
+
+def heldout(a: argparse.Namespace, argv: str, train_best: float) -> dict | None:
+    score = knob_score("FAKE_H2H", argv, "0.6")
+    if score is None or a.h2h_games == 0:
+        return None
+    base = baseline_file(a)
+    best = candidate("mean", score, a, None)
+    return {
+        "games": a.heldout_games,
+        "h2h_games": a.h2h_games,
+        "baseline": str(base.resolve()),
+        "baseline_sha256": sha256_of(base),
+        "winner": "mean",
+        **{k: best[k] for k in ("fitness", "fitness_ci95", "win_rates", "h2h")},
+        "candidates": [best, candidate("archive-1", score - 0.01, a, train_best)],
+        "cpu_s": 0.01,
+    }
+
+
+def evaluate(a: argparse.Namespace, argv: str) -> None:
+    var = "FAKE_EVAL_H2H" if "FAKE_EVAL_H2H" in os.environ else "FAKE_H2H"
+    score = knob_score(var, argv, "0.6")
+    base = baseline_file(a)
+    out = candidate("evaluate", 0.5 if score is None else score, a, None)
+    out.update(baseline=str(base.resolve()), baseline_sha256=sha256_of(base), cpu_s=0.01)
+    print(json.dumps(out), flush=True)
+
+
 def tune(args: list[str]) -> None:
     p = argparse.ArgumentParser()
     for f in ("--mode", "--faction", "--tag", "--experiment-dir", "--data", "--events"):
@@ -46,8 +152,20 @@ def tune(args: list[str]) -> None:
     for f in ("--generations", "--games", "--mcts-sims", "--seed", "--threads", "--population"):
         p.add_argument(f, type=int)
     p.add_argument("--sigma", type=float)
-    a = p.parse_args(args)
+    p.add_argument("--heldout-games", type=int, default=1000)
+    p.add_argument("--h2h-games", type=int, default=1600)
+    p.add_argument("--archive", type=int)
+    p.add_argument("--baseline")
+    p.add_argument("--evaluate")
+    p.add_argument("--fitness-weights")
+    p.add_argument("--json", action="store_true")
+    # Flags the real binary grows later must not break the double.
+    a, _ = p.parse_known_args(args)
+    log_call(["tune", *args])
     knobs(" ".join(args))
+    if a.evaluate:
+        evaluate(a, " ".join(args))
+        return
     spec = WeightSpec.load(Path(a.data) / "weights" / "spec.json")
     rng = random.Random(a.seed)
     d = Path(a.experiment_dir) / f"2026-01-01_0000_{a.tag}"
@@ -103,6 +221,8 @@ def tune(args: list[str]) -> None:
         "generations_planned": a.generations,
         "best_fitness": best,
         "win_rates": {"random": 0.9, "greedy": 0.5, "mcts": 0.3},
+        "heldout": heldout(a, " ".join(args), best),
+        "seed": a.seed,
         "elapsed_s": 0.2,
         "stop_reason": "generations",
         "experiment_dir": str(d),
@@ -201,6 +321,51 @@ def validate(args: list[str]) -> None:
     )
 
 
+def strength(spec: str, weights: Path | None) -> float:
+    kind, _, rest = spec.partition(":")
+    if kind == "random":
+        return 0.0
+    if kind == "mcts":
+        return 1.0 + int(rest.split(":")[0]) / 100
+    path = Path(rest) if rest else weights
+    digest = sha256_of(path) if path else None
+    return 1.0 + (int(digest[:4], 16) / 0xFFFF if digest else 0.0)
+
+
+def arena(args: list[str]) -> None:
+    p = argparse.ArgumentParser()
+    for f in ("--bot-a", "--bot-b", "--weights", "--data"):
+        p.add_argument(f)
+    for f in ("--games", "--seed", "--threads"):
+        p.add_argument(f, type=int)
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args(args)
+    log_call(["arena", *args])
+    knobs(" ".join(args))
+    weights = Path(a.weights) if a.weights else Path(a.data) / "weights" / "generalist.toml"
+    sa, sb = strength(a.bot_a, weights), strength(a.bot_b, weights)
+    p_a = 1 / (1 + math.exp(sb - sa))
+    rng = random.Random(f"{a.seed}|{a.bot_a}|{a.bot_b}")
+    wins = sum(rng.random() < p_a for _ in range(a.games))
+    print(
+        json.dumps(
+            {
+                "bot_a": a.bot_a,
+                "bot_b": a.bot_b,
+                "seed": a.seed,
+                "games": a.games,
+                "a_wins": wins,
+                "b_wins": a.games - wins,
+                "draws": 0,
+                "a_score": wins / a.games,
+                "a_score_ci95": wilson(wins, a.games),
+                "time_s": 0.0,
+            }
+        ),
+        flush=True,
+    )
+
+
 if __name__ == "__main__":
-    # The wrapper scripts named tune and validate pass their name first.
-    (tune if sys.argv[1] == "tune" else validate)(sys.argv[2:])
+    # The wrapper scripts named tune, validate and arena pass their name first.
+    {"tune": tune, "validate": validate, "arena": arena}[sys.argv[1]](sys.argv[2:])
