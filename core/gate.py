@@ -81,7 +81,9 @@ def decide(
 
     def verdict(passed: bool, why: str, **extra: Any) -> DeployDecision:
         if force and not passed:
-            why = f"forced (--force-deploy) although {why}"
+            why = "forced (--force-deploy); the gate refused: " + why.removeprefix(
+                "kept the deployed file: "
+            )
         action: Action = "deploy" if passed or force else "keep"
         return DeployDecision(
             **{**base, **extra}, action=action, passed=passed, forced=force and not passed,
