@@ -36,6 +36,12 @@ class Experiment:
     mode: str | None = None
     faction: str | None = None
     best_fitness: float | None = None
+    """The best in-training fitness: noisy, and biased upward (the luckiest draw)."""
+    heldout_fitness: float | None = None
+    heldout_fitness_ci95: tuple[float, float] | None = None
+    h2h_score: float | None = None
+    """Held-out head-to-head score against the baseline (the deployed file at training)."""
+    h2h_ci95: tuple[float, float] | None = None
     generations: int | None = None
     generations_planned: int | None = None
     win_rates: dict[str, float | None] = field(default_factory=dict)
@@ -85,6 +91,25 @@ def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def _pair(v: Any) -> tuple[float, float] | None:
+    if isinstance(v, list) and len(v) == 2 and all(_num(x) is not None for x in v):
+        return (float(v[0]), float(v[1]))
+    return None
+
+
+def _heldout_fields(s: dict[str, Any]) -> dict[str, Any]:
+    h = s.get("heldout")
+    if not isinstance(h, dict):
+        return {}
+    h2h = h.get("h2h") if isinstance(h.get("h2h"), dict) else {}
+    return {
+        "heldout_fitness": _num(h.get("fitness")),
+        "heldout_fitness_ci95": _pair(h.get("fitness_ci95")),
+        "h2h_score": _num(h2h.get("score")),
+        "h2h_ci95": _pair(h2h.get("ci95")),
+    }
+
+
 def _read_json(path: str) -> Any:
     try:
         with open(path, "rb") as fh:
@@ -118,6 +143,7 @@ def _train_entry(path: str, name: str) -> Experiment:
         win_rates={str(k): _num(v) for k, v in wr.items()} if isinstance(wr, dict) else {},
         elapsed_s=_num(s.get("elapsed_s")),
         stop_reason=_str(s.get("stop_reason")),
+        **_heldout_fields(s),
     )
     return _make(fields)
 

@@ -102,3 +102,47 @@ def headline(summary: dict[str, Any] | None) -> str:
     if h is not None and h.h2h is not None:
         return fmt_points(h.h2h)
     return f"no held-out evaluation; {fmt_train_fitness((summary or {}).get('best_fitness'))}"
+
+
+def listing_headline(
+    h2h_score: float | None, h2h_ci95: Any, best_fitness: float | None
+) -> str:
+    """:func:`headline` from an experiment listing's flat fields (``core.experiments``)."""
+    if h2h_score is not None and isinstance(h2h_ci95, list | tuple) and len(h2h_ci95) == 2:
+        h2h = HeadToHead(games=0, score=h2h_score, ci95=(h2h_ci95[0], h2h_ci95[1]))
+        return fmt_points(h2h, "baseline")
+    return f"no held-out evaluation; {fmt_train_fitness(best_fitness)}"
+
+
+def evaluation_lines(
+    summary: dict[str, Any], current_sha256: str | None, *, compare: bool = True
+) -> list[str]:
+    """An experiment's evaluation as lines: the in-training value, then the held-out fitness
+    and head-to-head with their intervals, and the baseline (with ``compare``: is it the file
+    deployed now?)."""
+    out = [fmt_train_fitness(summary.get("best_fitness"))]
+    h = parse_heldout(summary)
+    if h is None:
+        return [*out, "no held-out evaluation in this experiment"]
+    out.append(f"{fmt_heldout_fitness(h)} over {h.games:,} games")
+    if h.h2h is not None:
+        out.append(f"head-to-head: {fmt_points(h.h2h, 'baseline')} over {h.h2h.games:,} games")
+    same = "the file deployed now" if h.baseline_sha256 == current_sha256 else (
+        "not the file deployed now"
+    )
+    out.append(f"baseline: {h.baseline or '-'}" + (f" ({same})" if compare else ""))
+    return out
+
+
+def short_result(
+    h2h_score: float | None, h2h_ci95: tuple[float, float] | None, best_fitness: float | None
+) -> str:
+    """A table cell: ``h2h +9.8 [7.6, 11.9]`` (held-out, points vs the baseline), else
+    ``0.685 in-training``."""
+    if h2h_score is not None and h2h_ci95 is not None:
+        h = HeadToHead(games=0, score=h2h_score, ci95=h2h_ci95)
+        p, lo, hi = h.points
+        return f"h2h {p:+.1f} [{lo:.1f}, {hi:.1f}]"
+    if best_fitness is None:
+        return "-"
+    return f"{best_fitness:.3f} in-training"

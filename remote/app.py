@@ -1,7 +1,8 @@
 """Essence Wars training and balance validation on Modal.
 
     modal run remote/app.py::main [--mode full|train-only|validate-only] [--single NAME]
-        [--validation-games N] [--sequential] [--no-deploy] [--validation-timeout S] [--preset P]
+        [--validation-games N] [--sequential] [--no-deploy] [--force-deploy]
+        [--validation-timeout S] [--preset P]
     modal run remote/app.py::list_experiments
     modal run remote/app.py::download_latest [--name RUN_OR_EXPERIMENT]
     modal deploy remote/app.py
@@ -280,10 +281,12 @@ async def main(
     validation_games: int | None = None,
     sequential: bool = False,
     no_deploy: bool = False,
+    force_deploy: bool = False,
     validation_timeout: int | None = None,
     preset: str | None = None,
 ) -> None:
-    """Train the configs in parallel, deploy their weights here, and validate the balance."""
+    """Train the configs in parallel, deploy their weights here (when the deploy gate lets
+    them through, or with --force-deploy), and validate the balance."""
     from remote.backend import ModalBackend, ModalSpawner
     from remote.entry import run_pipeline
 
@@ -296,6 +299,7 @@ async def main(
         validation_games=validation_games,
         sequential=sequential,
         deploy=not no_deploy,
+        force_deploy=force_deploy,
         validation_timeout=validation_timeout,
         preset=preset,
     )

@@ -28,6 +28,8 @@ from core.events import (
     RunFinished,
 )
 from core.fsutil import atomic_write_bytes
+from core.heldout import headline, listing_headline
+from core.jobs import JobResult
 from core.paths import Workspace
 from core.pipeline import Pipeline, RunRecord
 from core.plan import RunOptions, build_plan
@@ -63,7 +65,7 @@ class LinePrinter:
         if isinstance(e, GenerationEvent):
             best = f"{e.best_fitness:.4f}" if e.best_fitness is not None else "-"
             wr = f"{e.best_win_rate:.1%}" if e.best_win_rate is not None else "-"
-            return f"{tag} gen {e.gen}/{e.generations} best {best} win {wr}"
+            return f"{tag} gen {e.gen}/{e.generations} in-training best {best} win {wr}"
         if isinstance(e, LogEvent) and e.level in ("warn", "error"):
             return f"{tag} {e.level}: {e.msg}"
         if isinstance(e, DoneEvent):
@@ -82,15 +84,22 @@ def _deploy_lines(d: DeployRecord) -> list[str]:
     return out
 
 
+def _result_line(res: JobResult) -> str:
+    """A job's state and time; for training, its held-out headline (or the in-training value,
+    named as such)."""
+    extra = f": {headline(res.summary)}" if res.kind == "train" and res.ok else ""
+    err = f" ({res.error})" if res.error and not res.ok else ""
+    return f"  {res.job_id}: {res.state} in {res.duration_s:.0f} s{extra}{err}"
+
+
 def summarize(record: RunRecord) -> str:
     lines = [f"run {record.run_id}: {record.state}"]
-    for res in record.results():
-        fit = res.summary.get("best_fitness")
-        extra = f" best fitness {fit:.4f}" if isinstance(fit, int | float) else ""
-        err = f" ({res.error})" if res.error and not res.ok else ""
-        lines.append(f"  {res.job_id}: {res.state} in {res.duration_s:.0f} s{extra}{err}")
+    lines += [_result_line(res) for res in record.results()]
+    lines += [f"  gate: {note}" for note in record.deploy_notes]
     for d in record.deploys:
         lines += [f"  {line}" for line in _deploy_lines(d)]
+    if record.ladder:
+        lines.append(f"  {record.ladder}")
     if record.validation is not None:
         v = record.validation
         lines.append(f"  validation: {v.verdict}, {v.games:,} games, saved in {v.dir}")
@@ -109,6 +118,7 @@ async def run_pipeline(
     validation_games: int | None = None,
     sequential: bool = False,
     deploy: bool = True,
+    force_deploy: bool = False,
     validation_timeout: float | None = None,
     preset: str | None = None,
     ws: Workspace | None = None,
@@ -128,6 +138,7 @@ async def run_pipeline(
                 "validation_games": validation_games,
                 "sequential": sequential,
                 "deploy": deploy,
+                "force_deploy": force_deploy,
                 "validation_timeout": validation_timeout,
             }
         )
@@ -167,7 +178,11 @@ def print_listing(rows: list[dict[str, Any]], out: IO[str] | None = None) -> Non
     for r in rows:
         if r.get("kind") == "train":
             fit = r.get("best_fitness")
-            what = f"best fitness {fit:.4f}" if isinstance(fit, int | float) else "running"
+            what = (
+                listing_headline(r.get("h2h_score"), r.get("h2h_ci95"), fit)
+                if isinstance(fit, int | float)
+                else "running"
+            )
         else:
             what = f"verdict {r.get('verdict') or '-'}, {r.get('games') or 0:,} games"
         print(f"{r['run_id']}  {r['id']:<40} {r['kind']:<10} {what}", file=out)
@@ -188,12 +203,21 @@ def write_archive(directory: Path, name: str, data: bytes, out: IO[str] | None =
 
 # --- runs started over HTTP --------------------------------------------------------------------
 
-WEB_OPTIONS = ("mode", "single", "preset", "validation_games", "sequential", "validation_timeout")
+WEB_OPTIONS = (
+    "mode",
+    "single",
+    "preset",
+    "validation_games",
+    "sequential",
+    "validation_timeout",
+    "force_deploy",
+)
 
 
 def web_options(body: dict[str, Any]) -> dict[str, Any]:
     """The run options of a POST body: only known keys, checked now so a bad request fails
-    before anything is spawned. Deploying is off: the weights stay on the volume."""
+    before anything is spawned. Deploying is off: the weights stay on the volume
+    (``force_deploy`` makes the validation use the trained weights the gate refused)."""
     unknown = sorted(set(body) - set(WEB_OPTIONS))
     if unknown:
         valid = ", ".join(WEB_OPTIONS)

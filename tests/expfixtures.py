@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import hashlib
+import math
 from pathlib import Path
+from typing import Any
 
 from core.validation import DEFAULT_THRESHOLDS, Matchup, recompute
 
@@ -18,6 +21,7 @@ def write_train(
     fitness: float = 0.5,
     gens: int = 3,
     complete: bool = True,
+    heldout: dict[str, Any] | None = None,
 ) -> Path:
     d = root / name
     d.mkdir(parents=True)
@@ -45,6 +49,7 @@ def write_train(
                     "stop_reason": "generations",
                     "win_rates": {"random": 0.9, "greedy": 0.6, "mcts": None},
                     "elapsed_s": 12.5,
+                    "heldout": heldout,
                 }
             )
         )
@@ -72,3 +77,31 @@ def write_validation(root: Path, run_id: str) -> Path:
     r = recompute({"games": 10, "matchup": None}, [m], DEFAULT_THRESHOLDS, 1.0)
     (d / "results.json").write_text(r.to_json())
     return d
+
+
+def wilson(k: float, n: int) -> list[float]:
+    z = 1.959963984540054
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return [mid - half, mid + half]
+
+
+def heldout(baseline: Path, score: float, games: int = 1600) -> dict[str, Any]:
+    """A ``heldout`` object as ``tune`` writes it, against the file ``baseline`` as it is now."""
+    wins = round(score * games)
+    return {
+        "games": 400,
+        "h2h_games": games,
+        "baseline": str(baseline),
+        "baseline_sha256": hashlib.sha256(baseline.read_bytes()).hexdigest(),
+        "winner": "mean",
+        "fitness": 0.55,
+        "fitness_ci95": wilson(220, 400),
+        "win_rates": {"random": 0.95, "greedy": score, "mcts": 0.3},
+        "h2h": {"games": games, "wins": wins, "losses": games - wins, "draws": 0,
+                "score": wins / games, "ci95": wilson(wins, games)},
+        "candidates": [],
+        "cpu_s": 1.0,
+    }  # fmt: skip

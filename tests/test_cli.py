@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from expfixtures import write_train
+from expfixtures import heldout, write_train
 
 from core.paths import Workspace
 from tui.cli import build_parser, main
@@ -184,14 +184,71 @@ def test_weights_diff_deploy_rollback(ws: Workspace, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert ("weights differ" in out and "own_life" in out) or "weight" in out
 
+    # No held-out evaluation: the gate refuses, not interactive: exit 0, nothing deployed.
     assert main([*root, "deploy", exp.name]) == 0
-    assert "deployed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "in-training best 0.500 (noisy)" in out and "no held-out evaluation" in out
+    assert "gate: kept the deployed file: the run has no held-out head-to-head" in out
+    assert "not deployed (add --force to deploy anyway)" in out
+    assert ws.weights_file("obsidion").read_text() == before
+
+    assert main([*root, "deploy", exp.name, "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "gate: forced (--force-deploy); the gate refused: the run has no held-out" in out
+    assert "deployed" in out
     assert ws.weights_file("obsidion").read_text() != before
 
     assert main([*root, "rollback", "--list"]) == 0
     assert "obsidion" in capsys.readouterr().out
     assert main([*root, "rollback"]) == 0
     assert ws.weights_file("obsidion").read_text() == before
+
+
+def test_weights_deploy_shows_the_evaluation_and_follows_the_gate(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ws.weights_file("generalist")
+    root = ["-C", str(ws.root), "weights", "deploy"]
+    weak = write_train(ws.experiments_dir, "2026-01-02_1000_weak", tag="weak",
+                       heldout=heldout(base, 0.505))  # fmt: skip
+    (weak / "weights.toml").write_text(good_weights(ws, 0.05))
+    strong = write_train(ws.experiments_dir, "2026-01-02_1100_strong", tag="strong",
+                         heldout=heldout(base, 0.6))  # fmt: skip
+    (strong / "weights.toml").write_text(good_weights(ws, 0.1))
+    before = base.read_text()
+
+    assert main([*root, weak.name]) == 0
+    out = capsys.readouterr().out
+    assert "held-out fitness 0.550 [0.501, 0.598] over 400 games" in out
+    assert "head-to-head: +0.5 points vs baseline [-1.9, 2.9] over 1,600 games" in out
+    assert "(the file deployed now)" in out
+    assert "gate: kept the deployed file: +0.5 points vs deployed" in out
+    assert base.read_text() == before
+
+    assert main([*root, strong.name]) == 0
+    out = capsys.readouterr().out
+    assert "gate: +10.0 points vs deployed [7.6, 12.4] over 1,600 held-out games" in out
+    assert f"deployed {strong / 'weights.toml'}" in out
+    assert base.read_text() != before
+
+
+def test_weights_deploy_re_evaluates_against_a_changed_file(
+    ws: Workspace, fake_bin_dir: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("EWTUI_BIN_DIR", str(fake_bin_dir))
+    base = ws.weights_file("generalist")
+    exp = write_train(ws.experiments_dir, "2026-01-02_1000_gen", tag="gen",
+                      heldout=heldout(base, 0.6))  # fmt: skip
+    (exp / "weights.toml").write_text(good_weights(ws, 0.1))
+    base.write_text(base.read_text() + "\n")  # changed since training
+    monkeypatch.setenv("FAKE_EVAL_H2H", "0.5")
+    assert main(["-C", str(ws.root), "weights", "deploy", exp.name]) == 0
+    out = capsys.readouterr().out
+    assert "(not the file deployed now)" in out
+    assert "re-evaluated against the deployed file: +0.0 points vs deployed" in out
+    assert "gate: kept the deployed file:" in out and "re-evaluated against the changed" in out
+    assert "not deployed" in out
 
 
 def test_deploying_out_of_bounds_weights_is_refused(
@@ -246,3 +303,48 @@ def test_failed_job_exits_1(ws: Workspace, fake_bin_dir: Path) -> None:
     )
     assert proc.returncode == 1
     assert "train-argentum: failed: fake failure" in proc.stdout
+
+
+def test_weights_deploy_asks_on_a_terminal(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ws.weights_file("generalist")
+    exp = write_train(ws.experiments_dir, "2026-01-02_1000_gen", tag="gen",
+                      heldout=heldout(base, 0.49))  # fmt: skip
+    (exp / "weights.toml").write_text(good_weights(ws, 0.1))
+    before = base.read_text()
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["", "y"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert main(["-C", str(ws.root), "weights", "deploy", exp.name]) == 0
+    assert capsys.readouterr().out.endswith("not deployed\n") and base.read_text() == before
+    assert main(["-C", str(ws.root), "weights", "deploy", exp.name]) == 0
+    assert "deployed " in capsys.readouterr().out and base.read_text() != before
+
+
+def test_headless_force_deploy_overrides_the_gate(ws: Workspace, fake_bin_dir: Path) -> None:
+    args = ["-C", str(ws.root), "--run", "train-only", "--preset", "smoke", "--single",
+            "generalist"]  # fmt: skip
+    env = {"EWTUI_BIN_DIR": str(fake_bin_dir), "FAKE_H2H": "0.5"}
+    before = ws.weights_file("generalist").read_text()
+    proc = ewtui(*args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "generalist: kept the deployed file: +0.0 points vs deployed" in proc.stdout
+    assert ws.weights_file("generalist").read_text() == before
+    proc = ewtui(*args, "--force-deploy", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "generalist: forced (--force-deploy); the gate refused: +0.0 points" in proc.stdout
+    assert ws.weights_file("generalist").read_text() != before
+
+
+def test_ladder_command_plays_then_reuses(ws: Workspace, fake_bin_dir: Path) -> None:
+    env = {"EWTUI_BIN_DIR": str(fake_bin_dir)}
+    proc = ewtui("-C", str(ws.root), "ladder", "--mcts-games", "20", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "played 6 new pairings" in proc.stdout and "anchor" in proc.stdout
+    proc = ewtui("-C", str(ws.root), "ladder", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    lad = json.loads(proc.stdout)
+    assert lad["pairings"] == 6 and lad["ratings"][-1]["entry"]["id"] == "random"
+    proc = ewtui("-C", str(ws.root), "ladder", "--mcts-games", "3", env=env)
+    assert proc.returncode == 2 and "positive even number" in proc.stderr

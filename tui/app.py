@@ -36,6 +36,7 @@ SCREENS_BY_MODE = {
     "experiments": "Experiments",
     "matrix": "Validation matrix",
     "weights": "Weights",
+    "ladder": "Strength ladder",
 }
 
 
@@ -77,6 +78,12 @@ def _weights_screen() -> Screen[Any]:
     return WeightsScreen()
 
 
+def _ladder_screen() -> Screen[Any]:
+    from tui.screens.ladder import LadderScreen
+
+    return LadderScreen()
+
+
 class EwtuiApp(App[None]):
     """Control center for training and balancing the Essence Wars bots."""
 
@@ -89,6 +96,7 @@ class EwtuiApp(App[None]):
         "experiments": _experiments_screen,
         "matrix": _matrix_screen,
         "weights": _weights_screen,
+        "ladder": _ladder_screen,
     }
     DEFAULT_MODE = "launch"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,6 +105,7 @@ class EwtuiApp(App[None]):
         Binding("e", "show('experiments')", "Experiments", tooltip="Browse experiments"),
         Binding("v", "show('matrix')", "Matrix", tooltip="Validation win-rate matrix"),
         Binding("w", "show('weights')", "Weights", tooltip="Weights diff, deploy, roll back"),
+        Binding("a", "show('ladder')", "Ladder", tooltip="Strength ladder: Elo of every bot"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="List the keys"),
         Binding("ctrl+x", "cancel_run", "Cancel run", show=False, tooltip="Cancel the whole run"),
         Binding("q", "quit", "Quit", tooltip="Quit (a running pipeline is cancelled)"),

@@ -30,6 +30,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_even(text: str) -> int:
+    value = _positive_int(text)
+    if value % 2:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive even number (both seats equally), got {text!r}"
+        )
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -102,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the trained weights in their experiments; do not install them in data/weights",
     )
     run.add_argument(
+        "--force-deploy",
+        action="store_true",
+        help="deploy the trained weights even when the deploy gate would keep the deployed "
+        "ones (their held-out head-to-head lower bound is not above 50%%)",
+    )
+    run.add_argument(
         "--validation-timeout",
         type=_positive_float,
         metavar="S",
@@ -156,6 +171,35 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("generalist", "argentum", "symbiote", "obsidion"),
         help="weights to replace (default: what the experiment trained)",
     )
+    dep.add_argument(
+        "--force",
+        action="store_true",
+        help="deploy even when the deploy gate refuses (without a terminal, the only way; "
+        "on a terminal ewtui asks)",
+    )
+    lad = sub.add_parser(
+        "ladder",
+        help="strength ladder: Elo ratings of random, greedy, mcts and every deployed "
+        "generalist version, from stored arena games",
+    )
+    lad.add_argument("--json", action="store_true", dest="sub_json", help="the ladder as JSON")
+    lad.add_argument(
+        "--no-play",
+        action="store_true",
+        help="rate from the stored games only (entries without games stay unrated)",
+    )
+    lad.add_argument(
+        "--greedy-games",
+        type=_positive_even,
+        metavar="N",
+        help="games per new pairing without MCTS (default: [ladder] greedy_games)",
+    )
+    lad.add_argument(
+        "--mcts-games",
+        type=_positive_even,
+        metavar="N",
+        help="games per new pairing with an MCTS bot (default: [ladder] mcts_games)",
+    )
     rb = wsub.add_parser("rollback", help="restore the weights replaced by the last deploy")
     rb.add_argument("--list", action="store_true", help="list the backups instead")
     return p
@@ -191,6 +235,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         validation_games=args.validation_games,
         sequential=args.sequential,
         deploy=not args.no_deploy,
+        force_deploy=args.force_deploy,
         validation_timeout=args.validation_timeout,
         cores=args.cores,
     )
@@ -281,18 +326,7 @@ def _cmd_weights(args: argparse.Namespace) -> int:
         print(f"{changed} of {len(deltas)} weights differ")
         return EXIT_OK
     if args.weights_command == "deploy":
-        exp = ExperimentStore(ws).get(args.experiment)
-        target = args.target or exp.target
-        if exp.kind != "train" or target is None:
-            raise ConfigError(f"{exp.path}: not a training experiment")
-        rec = W.deploy(ws, Path(exp.path) / "weights.toml", target)
-        print(f"deployed {rec.source} -> {rec.path}")
-        print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
-        for d in rec.deltas:
-            if d.delta != 0:
-                pct = f" ({d.pct:+.1f}%)" if d.pct is not None else ""
-                print(f"  {d.name:<26} {d.old:>10.6g} -> {d.new:<10.6g}{pct}")
-        return EXIT_OK
+        return _weights_deploy(ws, args)
     if args.list:
         entries = W.history(ws)
         if not entries:
@@ -303,6 +337,97 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     restored = W.rollback(ws)
     for e in restored:
         print(f"restored {ws.weights_file(e.target)} from {e.path}")
+    return EXIT_OK
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
+    """Show the experiment's held-out evaluation, ask the gate, and deploy what it lets
+    through. A refusal is an answer, not an error: exit 0 with its line."""
+    from core import weights as W
+    from core.errors import ConfigError
+    from core.experiments import ExperimentStore
+    from core.gate import decide, file_sha256, tune_evaluator
+    from core.heldout import evaluation_lines
+
+    store = ExperimentStore(ws)
+    exp = store.get(args.experiment)
+    target = args.target or exp.target
+    if exp.kind != "train" or target is None:
+        raise ConfigError(f"{exp.path}: not a training experiment")
+    source = Path(exp.path) / "weights.toml"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
+    W.parse_weights(text, W.load_spec(ws), str(source))  # bad weights: exit 2 before anything
+    summary = store.load_summary(exp)
+    current = file_sha256(ws.weights_file(target))
+    print(f"{exp.id} -> {target} ({ws.weights_file(target)})")
+    for line in evaluation_lines(summary, current):
+        print(f"  {line}")
+    decision = decide(
+        ws, target, exp.id, str(source), summary, text, force=args.force,
+        evaluator=tune_evaluator(ws),
+    )  # fmt: skip
+    if decision.reevaluated and decision.heldout is not None and decision.heldout.h2h:
+        from core.heldout import fmt_points
+
+        print(f"  re-evaluated against the deployed file: {fmt_points(decision.heldout.h2h)}")
+    print(f"gate: {decision.reason}")
+    if decision.action == "keep":
+        if not sys.stdin.isatty():
+            print("not deployed (add --force to deploy anyway)")
+            return EXIT_OK
+        if not _confirm("Deploy anyway (override the gate)?"):
+            print("not deployed")
+            return EXIT_OK
+    rec = W.deploy(ws, source, target)
+    print(f"deployed {rec.source} -> {rec.path}")
+    print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
+    for d in rec.deltas:
+        if d.delta != 0:
+            pct = f" ({d.pct:+.1f}%)" if d.pct is not None else ""
+            print(f"  {d.name:<26} {d.old:>10.6g} -> {d.new:<10.6g}{pct}")
+    if target == "generalist":
+        from core.ladder import update_after_deploy
+
+        print(update_after_deploy(ws))
+    return EXIT_OK
+
+
+def _cmd_ladder(args: argparse.Namespace) -> int:
+    import json
+
+    from core import ladder as L
+
+    ws = _workspace(args)
+    settings = L.settings_of(ws)
+    overrides = {
+        k: v
+        for k, v in (("greedy_games", args.greedy_games), ("mcts_games", args.mcts_games))
+        if v is not None
+    }
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    if not args.no_play:
+        from core.binaries import ensure_arena
+
+        res = L.update(ws, settings, ensure_arena(ws))
+        if not args.sub_json:
+            print(f"played {res.played} new pairings, {res.games:,} games in {res.seconds:.1f} s")
+    lad = L.current(ws, settings)
+    if args.sub_json:
+        print(json.dumps(lad.model_dump(mode="json"), indent=2))
+        return EXIT_OK
+    for line in L.render(lad):
+        print(line)
     return EXIT_OK
 
 
@@ -322,19 +447,25 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         for attr, flag in _RUN_ONLY:
             if getattr(args, attr) is not None:
                 parser.error(f"{flag} needs --run")
-        for attr, flag in (("sequential", "--sequential"), ("no_deploy", "--no-deploy")):
+        for attr, flag in (
+            ("sequential", "--sequential"),
+            ("no_deploy", "--no-deploy"),
+            ("force_deploy", "--force-deploy"),
+        ):
             if getattr(args, attr):
                 parser.error(f"{flag} needs --run")
         if args.backend != "local":
             parser.error("--backend needs --run")
-        if args.json and args.command != "experiments":
-            parser.error("--json needs --run or the experiments command")
+        if args.json and args.command not in ("experiments", "ladder"):
+            parser.error("--json needs --run, the experiments or the ladder command")
     if args.run:
         return _cmd_run(args)
     if args.command == "experiments":
         return _cmd_experiments(args)
     if args.command == "weights":
         return _cmd_weights(args)
+    if args.command == "ladder":
+        return _cmd_ladder(args)
     return _cmd_app(args)
 
 
@@ -343,6 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not hasattr(args, "sub_json"):
         args.sub_json = False
+    if args.command == "ladder" and args.json:
+        args.sub_json = True
     try:
         from core.errors import EwtuiError
     except ImportError as exc:  # a broken install: say so on one line

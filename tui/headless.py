@@ -21,6 +21,7 @@ from rich.progress import (
 from core.backend import Backend
 from core.config import load_project_config
 from core.errors import BackendUnavailable
+from core.heldout import fmt_heldout_fitness, fmt_train_fitness, headline, parse_heldout
 from core.events import (
     DoneEvent,
     GenerationEvent,
@@ -35,6 +36,7 @@ from core.events import (
     StartEvent,
     pipeline_event_to_json,
 )
+from core.jobs import JobResult
 from core.paths import Workspace
 from core.pipeline import Pipeline, RunRecord
 from core.plan import Plan, RunOptions, build_plan
@@ -135,7 +137,11 @@ class Reporter:
             self._update(jid, total=e.total or None, completed=0, info=e.unit)
         elif isinstance(e, GenerationEvent):
             best = e.best_fitness_ever if e.best_fitness_ever is not None else e.best_fitness
-            info = f"gen {e.gen}/{e.generations} best {best:.3f}" if best is not None else ""
+            info = (
+                f"gen {e.gen}/{e.generations} in-training best {best:.3f}"
+                if best is not None
+                else ""
+            )
             self._update(jid, total=e.generations or None, completed=e.gen, info=info)
             if self.plain:
                 wr = e.best_win_rate
@@ -172,29 +178,41 @@ def _fmt_rate(x: Any) -> str:
     return f"{100 * x:.1f}%" if isinstance(x, int | float) else "-"
 
 
+def training_lines(train: list[JobResult]) -> list[str]:
+    """Per training job: its headline (the held-out head-to-head) and, below, the held-out
+    fitness and the noisy in-training value, each named for what it is."""
+    if not train:
+        return []
+    out = ["", f"  {'training job':<26} {'state':<10} {'time':>8}  result (held-out)"]
+    for r in train:
+        s = r.summary
+        head = headline(s) if r.ok else (r.error or "")
+        out.append(f"  {r.job_id:<26} {r.state:<10} {r.duration_s:>7.1f}s  {head}")
+        h = parse_heldout(s)
+        if h is not None:
+            wr = h.win_rates
+            rates = "/".join(_fmt_rate(wr.get(k)) for k in ("random", "greedy", "mcts"))
+            out.append(
+                f"      {fmt_heldout_fitness(h)}, win rate rnd/grd/mcts {rates}; "
+                f"{fmt_train_fitness(s.get('best_fitness'))}"
+            )
+    return out
+
+
+def gate_lines(record: RunRecord) -> list[str]:
+    """The deploy gate's one line per target (and the other notes of the deploy phase)."""
+    if not record.deploy_notes:
+        return []
+    return ["", "Deploy gate:", *(f"  {note}" for note in record.deploy_notes)]
+
+
 def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
     """The summary printed when a run ends: jobs, validation, deploys, cost."""
     out: list[str] = []
     dur = f"{record.duration_s:.1f} s" if record.duration_s is not None else "-"
     out.append(f"Run {record.run_id}: {record.state.upper()} ({record.backend} backend, {dur})")
     results = record.results()
-    train = [r for r in results if r.kind == "train"]
-    if train:
-        out.append("")
-        out.append(
-            f"  {'training job':<26} {'state':<10} {'best fit':>8}  "
-            f"{'win rate rnd/grd/mcts':<22} {'time':>8}"
-        )
-        for r in train:
-            s = r.summary
-            fit = s.get("best_fitness")
-            raw_rates = s.get("win_rates")
-            wr: dict[str, Any] = raw_rates if isinstance(raw_rates, dict) else {}
-            rates = "/".join(_fmt_rate(wr.get(k)) for k in ("random", "greedy", "mcts"))
-            fit_s = f"{fit:.3f}" if isinstance(fit, int | float) else "-"
-            out.append(
-                f"  {r.job_id:<26} {r.state:<10} {fit_s:>8}  {rates:<22} {r.duration_s:>7.1f}s"
-            )
+    out.extend(training_lines([r for r in results if r.kind == "train"]))
     val = [r for r in results if r.kind == "validate"]
     if val:
         out.append("")
@@ -213,7 +231,8 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
         out.append(f"  faction win rates: {rates}")
         if v.first_seat_win_rate is not None:
             out.append(f"  first seat: {_fmt_rate(v.first_seat_win_rate)}")
-    if record.deploys or record.deploy_notes:
+    out.extend(gate_lines(record))
+    if record.deploys:
         out.append("")
         out.append("Deployed weights:")
         for d in record.deploys:
@@ -228,8 +247,8 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
                 out.append(f"    {x.name:<24} {x.old:>10.4g} -> {x.new:<10.4g}{pct}{mark}")
             if len(changed) > 6:
                 out.append(f"    ... {len(changed) - 6} more changed weights")
-        for note in record.deploy_notes:
-            out.append(f"  note: {note}")
+    if record.ladder:
+        out.append(f"Strength ladder: {record.ladder}")
     cost = record.cost
     if cost is not None:
         out.append("")

@@ -28,6 +28,7 @@ from textual.widgets import (
 
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
+from core.heldout import evaluation_lines, headline, short_result
 from tui.widgets.fitness_chart import FitnessChart, Series
 
 if TYPE_CHECKING:
@@ -51,9 +52,10 @@ def _result_cell(exp: Experiment) -> Text:
     if exp.kind == "validation":
         style = {"balanced": "green", "warning": "yellow", "imbalanced": "bold red"}
         return Text(exp.verdict or "-", style=style.get(exp.verdict or "", ""))
-    if exp.best_fitness is None:
+    if exp.best_fitness is None and exp.h2h_score is None:
         return Text("running" if not exp.complete else "-", style="dim")
-    return Text(f"{exp.best_fitness:.4f}")
+    cell = short_result(exp.h2h_score, exp.h2h_ci95, exp.best_fitness)
+    return Text(cell, style="" if exp.h2h_score is not None else "dim")
 
 
 class ExperimentsScreen(Screen[None]):
@@ -124,7 +126,7 @@ class ExperimentsScreen(Screen[None]):
                 with TabPane("Summary", id="tab-summary"):
                     yield VerticalScroll(Static(id="summary"))
                 with TabPane("Curve", id="tab-curve"):
-                    yield FitnessChart("best fitness per generation", id="curve")
+                    yield FitnessChart("in-training best fitness (noisy)", id="curve")
                 with TabPane("Config", id="tab-config"):
                     yield VerticalScroll(Static(id="config"))
                 with TabPane("Weights", id="tab-weights"):
@@ -138,7 +140,7 @@ class ExperimentsScreen(Screen[None]):
             (" ", "mark"),
             ("kind", "kind"),
             ("experiment", "id"),
-            ("fitness/verdict", "result"),
+            ("result / verdict", "result"),
             ("mode", "mode"),
             ("tag", "tag"),
             ("created", "created"),
@@ -318,6 +320,21 @@ class ExperimentsScreen(Screen[None]):
             await self.app.open_weights(exp.id)
 
 
+def _h2h_cell(e: Experiment) -> str:
+    return short_result(e.h2h_score, e.h2h_ci95, None).removeprefix("h2h ")
+
+
+def _heldout_fitness_cell(e: Experiment) -> str:
+    if e.heldout_fitness is None:
+        return "-"
+    ci = e.heldout_fitness_ci95
+    return f"{e.heldout_fitness:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def _train_cell(e: Experiment) -> str:
+    return "-" if e.best_fitness is None else f"{e.best_fitness:.3f}"
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -357,10 +374,15 @@ def _summary_table(exp: Experiment, data: dict[str, Any]) -> Table:
         table.add_row("time", f"{exp.elapsed_s:.1f} s" if exp.elapsed_s is not None else "-")
         table.add_row("matrix", "press enter")
     else:
+        if data:
+            table.add_row("result", headline(data))
+            for line in evaluation_lines(data, None, compare=False)[1:]:
+                table.add_row("", line)
         for key, value in data.items():
             shown = _value(value)
-            if shown is not None and key not in ("version", "experiment_dir"):
-                table.add_row(key, shown)
+            if shown is not None and key not in ("version", "experiment_dir", "heldout"):
+                label = "best_fitness (in-training, noisy)" if key == "best_fitness" else key
+                table.add_row(label, shown)
     table.add_row("path", exp.path)
     return table
 
@@ -399,7 +421,9 @@ class CompareScreen(ModalScreen[None]):
         rows: list[tuple[str, Callable[[Experiment], str]]] = [
             ("tag", lambda e: e.tag or "-"),
             ("mode", lambda e: f"{e.mode or '-'} {e.faction or ''}"),
-            ("best fitness", lambda e: "-" if e.best_fitness is None else f"{e.best_fitness:.4f}"),
+            ("held-out h2h (points vs baseline)", _h2h_cell),
+            ("held-out fitness", _heldout_fitness_cell),
+            ("in-training best (noisy)", _train_cell),
             ("generations", lambda e: str(e.generations)),
             ("stop reason", lambda e: e.stop_reason or "-"),
         ]
@@ -407,7 +431,7 @@ class CompareScreen(ModalScreen[None]):
             table.add_row(label, get(a), get(b))
         with VerticalScroll():
             yield Static(table)
-            yield FitnessChart("best fitness per generation", id="compare-chart")
+            yield FitnessChart("in-training best fitness (noisy)", id="compare-chart")
 
     def on_mount(self) -> None:
         a, b = self._pair

@@ -69,6 +69,7 @@ class MonitorScreen(Screen[None]):
         with Horizontal(id="phase-row"):
             yield Static(id="phase-bar")
             yield ProgressBar(show_eta=False, id="overall")
+        yield Static(id="gate")
         with Horizontal(id="monitor-body"):
             yield VerticalScroll(id="cards")
             with Vertical(id="logs"):
@@ -164,10 +165,20 @@ class MonitorScreen(Screen[None]):
             parts.append(Text(f"{PHASE_GLYPH.get(state, '?')} {phase}", style=style))
         run = f"{view.run_id} {view.state}  " if view.run_id else ""
         self.query_one("#phase-bar", Static).update(Text.assemble(run, *parts))
+        self._draw_gate(view)
         total = len(view.jobs)
         overall = self.query_one("#overall", ProgressBar)
         overall.display = total > 0
         overall.update(total=total or None, progress=view.jobs_finished)
+
+    def _draw_gate(self, view: RunView) -> None:
+        """The deploy gate's line per target once the run is over (a refusal is normal)."""
+        notes = list(getattr(view.record, "deploy_notes", None) or [])
+        ladder = getattr(view.record, "ladder", None)
+        gate = self.query_one("#gate", Static)
+        gate.display = bool(notes or ladder)
+        lines = [f"deploy gate: {n}" for n in notes] + ([ladder] if ladder else [])
+        gate.update(Text("\n".join(lines), overflow="ellipsis", no_wrap=True))
 
     # -- selection -------------------------------------------------------------------------------
 

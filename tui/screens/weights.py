@@ -13,8 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from rich.markup import escape
+
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
+from core.gate import decide, file_sha256
+from core.heldout import evaluation_lines, short_result
 from core.weights import (
     HistoryEntry,
     WeightDelta,
@@ -54,6 +58,10 @@ def _stamp(stamp: str) -> str:
         return stamp
     shown = f"{day[:4]}-{day[4:6]}-{day[6:]} {clock[:2]}:{clock[2:4]}:{clock[4:]} UTC"
     return f"{shown} #{n}" if n else shown
+
+
+def result_cell(e: Experiment) -> str:
+    return short_result(e.h2h_score, e.h2h_ci95, e.best_fitness)
 
 
 class WeightsScreen(Screen[None]):
@@ -98,7 +106,7 @@ class WeightsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sources", DataTable).add_columns("experiment", "target", "fitness")
+        self.query_one("#sources", DataTable).add_columns("experiment", "target", "result")
         self.query_one("#history", DataTable).add_columns("target", "saved at")
         diff_table = self.query_one("#diff", DataTable)
         diff_table.add_column("weight", key="name")
@@ -132,8 +140,7 @@ class WeightsScreen(Screen[None]):
         table = self.query_one("#sources", DataTable)
         table.clear()
         for e in self.sources:
-            fit = "-" if e.best_fitness is None else f"{e.best_fitness:.4f}"
-            table.add_row(e.id, e.target or "-", fit, key=e.id)
+            table.add_row(e.id, e.target or "-", result_cell(e), key=e.id)
         self.entries = history(ws)
         hist = self.query_one("#history", DataTable)
         hist.clear()
@@ -214,8 +221,21 @@ class WeightsScreen(Screen[None]):
             return
         ws = self.app.workspace
         target_file = ws.weights_file(exp.target).relative_to(ws.root)
+        try:
+            summary = ExperimentStore(ws).load_summary(exp)
+            text = (Path(exp.path) / "weights.toml").read_text(encoding="utf-8")
+        except (EwtuiError, OSError) as err:
+            self.notify(str(err), severity="error", timeout=10)
+            return
+        # No re-evaluation here (it plays games); `ewtui weights deploy` does it.
+        decision = decide(ws, exp.target, exp.id, str(exp.path), summary, text)
+        evidence = "\n".join(
+            escape(x) for x in evaluation_lines(summary, file_sha256(ws.weights_file(exp.target)))
+        )
+        verb = "Deploy" if decision.passed else "Override the gate and deploy"
         question = (
-            f"Deploy the weights of [b]{exp.id}[/b] as [b]{exp.target}[/b]?\n"
+            f"{evidence}\ngate: {escape(decision.reason)}\n\n"
+            f"{verb} the weights of [b]{exp.id}[/b] as [b]{exp.target}[/b]?\n"
             f"{target_file} is replaced atomically; the current file goes to the history."
         )
 
@@ -231,7 +251,8 @@ class WeightsScreen(Screen[None]):
             self.notify(f"Deployed {exp.id} as {record.target}{backup}")
             self.action_reload()
 
-        self.app.push_screen(ConfirmScreen(question, "Deploy"), done)
+        label = "Deploy" if decision.passed else "Deploy anyway"
+        self.app.push_screen(ConfirmScreen(question, label), done)
 
     def action_rollback_selected(self) -> None:
         entry = self._selected_entry()

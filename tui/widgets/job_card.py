@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
+from core.heldout import fmt_heldout_fitness, fmt_points
 from tui.widgets.fitness_chart import FitnessChart, Series
 from tui.widgets.run_view import JobView
 
@@ -82,7 +83,7 @@ class JobCard(Widget, can_focus=True):
                 yield Static(id="title")
                 yield Static(id="facts")
                 yield ProgressBar(show_eta=False, id="progress")
-            yield FitnessChart()
+            yield FitnessChart("in-training best (noisy)")
 
     def on_mount(self) -> None:
         self.update_job(self._job)
@@ -97,9 +98,7 @@ class JobCard(Widget, can_focus=True):
         self.query_one("#title", Static).update(title)
         facts = [f"container {job.container_id or '-'}"]
         if job.kind == "train":
-            gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
-            best = f"{job.best_fitness:.4f}" if job.best_fitness is not None else "-"
-            facts.append(f"generation {gen}   best {best}")
+            facts.extend(train_facts(job))
         else:
             total = f"{job.total:g}" if job.total is not None else "?"
             facts.append(f"games {job.done:g}/{total}")
@@ -121,6 +120,19 @@ class JobCard(Widget, can_focus=True):
         for name in ("accent", "success", "error", "warning"):
             style = style.replace(f"${name}", variables.get(name, name))
         return style
+
+
+def train_facts(job: JobView) -> list[str]:
+    """A training card's numbers, each named for what it is: the held-out head-to-head (the
+    headline, once the job has it) and fitness, and the noisy in-training best."""
+    gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
+    best = f"{job.best_fitness:.3f}" if job.best_fitness is not None else "-"
+    out = [f"gen {gen}  in-training best {best} (noisy)"]
+    h = job.heldout
+    if h is not None:
+        out.insert(0, f"held-out: {fmt_points(h.h2h)}" if h.h2h else "held-out: no head-to-head")
+        out.append(fmt_heldout_fitness(h))
+    return out
 
 
 def _safe_id(job_id: str) -> str:

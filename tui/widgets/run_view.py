@@ -25,6 +25,7 @@ from core.events import (
     RunFinished,
     StartEvent,
 )
+from core.heldout import HeldOut, fmt_heldout_fitness, fmt_points, parse_heldout
 from tui.widgets.log_pane import DEFAULT_MAX_LINES
 
 PHASES = ("train", "deploy", "validate", "save")
@@ -51,6 +52,8 @@ class JobView:
     log: deque[tuple[str, bool]] = field(default_factory=lambda: deque(maxlen=DEFAULT_MAX_LINES))
     lines_total: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
+    heldout: HeldOut | None = None
+    """The held-out evaluation, once the job has sent it (``heldout`` event or summary)."""
 
     def add_line(self, line: str, debug: bool = False) -> None:
         self.log.append((line, debug))
@@ -145,7 +148,8 @@ class RunView:
             job.done = float(inner.gen)
             job.total = float(inner.generations)
             job.add_line(
-                f"gen {inner.gen}/{inner.generations}: best {best:.4f} (ever {ever:.4f}),"
+                f"gen {inner.gen}/{inner.generations}: in-training best {best:.4f}"
+                f" (ever {ever:.4f}, noisy),"
                 f" mean {_fmt(inner.mean_fitness, '.4f')}, sigma {_fmt(inner.sigma, '.4g')}"
             )
         elif isinstance(inner, ProgressEvent):
@@ -161,6 +165,7 @@ class RunView:
             job.add_line(f"[{inner.level}] {inner.msg}", debug=inner.level == "debug")
         elif isinstance(inner, DoneEvent):
             job.summary = dict(inner.summary)
+            job.heldout = parse_heldout(job.summary) or job.heldout
             if job.total is not None:
                 job.done = job.total
             job.add_line("done")
@@ -168,9 +173,23 @@ class RunView:
             job.add_line(f"[error] {inner.kind}: {inner.msg}")
         elif isinstance(inner, CheckpointEvent):
             pass
+        elif inner.event == "heldout":
+            self._heldout(job, inner)
         else:
             job.add_line(f"[{inner.event}] event")
         self.dirty.add(job.job_id)
+
+
+    @staticmethod
+    def _heldout(job: JobView, inner: Any) -> None:
+        # Every field of the `heldout` object rides on the event itself.
+        h = parse_heldout({"heldout": inner.model_dump()})
+        if h is None:
+            job.add_line("[heldout] unreadable held-out evaluation")
+            return
+        job.heldout = h
+        head = fmt_points(h.h2h) if h.h2h is not None else "no head-to-head"
+        job.add_line(f"held-out: {head}; {fmt_heldout_fitness(h)}")
 
 
 def _fmt(value: float | None, spec: str) -> str:
