@@ -44,7 +44,7 @@ def test_live_bars_on_a_terminal() -> None:
         for e in events():
             rep.handle(e)
     text = buf.getvalue()
-    assert "train-generalist" in text and "gen 2/3 best 0.500" in text
+    assert "train-generalist" in text and "gen 2/3 in-training best 0.500" in text
     assert "warn: sigma is small" in text
 
 
@@ -57,7 +57,7 @@ def test_plain_lines_and_json_out() -> None:
             rep.handle(e)
     text = buf.getvalue()
     assert "\x1b[" not in text
-    assert "[train-generalist] gen 1/3 best 0.500" in text
+    assert "[train-generalist] gen 1/3 in-training best 0.500" in text
     assert "[train-generalist] ok" in text and "== train: started (1 jobs)" in text
     lines = [json.loads(ln) for ln in out.getvalue().splitlines()]
     assert [ln["event"] for ln in lines][:3] == ["phase", "job_state", "start"]
@@ -102,3 +102,26 @@ def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
     with pytest.raises(BackendUnavailable):
         asyncio.run(run_pipeline(Pipeline(local_plan, local, ws, lambda e: None), local))
     assert closed == ["closed", "closed"]
+
+
+def test_the_summaries_lead_with_the_held_out_result_and_the_gate(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remote.entry import summarize
+    from tui.headless import render_run_summary
+
+    monkeypatch.setenv("FAKE_H2H", "0.51")
+    project = load_project_config(ws.configs_file)
+    options = RunOptions(mode="train-only", preset="smoke", cores=2, single="generalist")
+    plan = build_plan(project, options, ws)
+    local = LocalBackend(ws, cores=2, bins=fake_bins)
+    record = asyncio.run(run_pipeline(Pipeline(plan, local, ws, lambda e: None), local))
+    head = "+1.0 points vs deployed [-1.4, 3.4]"
+    text = render_run_summary(record)
+    assert "train-generalist" in text and head in text
+    assert "held-out fitness 0.505 [" in text and "in-training best" in text and "(noisy)" in text
+    assert f"Deploy gate:\n  generalist: kept the deployed file: {head}" in text
+    assert "Deployed weights:" not in text
+    short = summarize(record)
+    assert "train-generalist: ok in" in short and short.count(head) == 2
+    assert f"gate: generalist: kept the deployed file: {head}" in short

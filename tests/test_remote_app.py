@@ -28,6 +28,7 @@ SEED_FLAGS = (
     "--validation-games",
     "--sequential",
     "--no-deploy",
+    "--force-deploy",
     "--validation-timeout",
 )
 
@@ -215,13 +216,17 @@ def test_listing_and_archive_names() -> None:
     assert "no experiments" in out.getvalue()
     rows: list[dict[str, Any]] = [
         {"run_id": "r1", "id": "2030-01-01_0000_gen", "kind": "train", "best_fitness": 0.5},
+        {"run_id": "r1", "id": "2030-01-01_0000_h2h", "kind": "train", "best_fitness": 0.7,
+         "h2h_score": 0.598, "h2h_ci95": [0.576, 0.619]},
         {"run_id": "r1", "id": "r1_validate-all", "kind": "validation", "verdict": "balanced",
          "games": 80},
     ]  # fmt: skip
     out = io.StringIO()
     print_listing(rows, out)
     text = out.getvalue()
-    assert "0.5000" in text and "balanced" in text and "2 experiments" in text
+    assert "no held-out evaluation; in-training best 0.500 (noisy)" in text
+    assert "+9.8 points vs baseline [7.6, 11.9]" in text
+    assert "balanced" in text and "3 experiments" in text
     assert archive_name("2030-01-01_000000") == "experiments_modal_2030-01-01_000000.tar.gz"
 
 
@@ -230,6 +235,8 @@ def test_web_options_are_checked_before_anything_starts() -> None:
 
     opts = web_options({"mode": "train-only", "single": "generalist"})
     assert opts["mode"] == "train-only" and opts["deploy"] is False and opts["backend"] == "modal"
+    assert opts["force_deploy"] is False
+    assert web_options({"force_deploy": True})["force_deploy"] is True
     with pytest.raises(UsageError, match="valid: mode"):
         web_options({"cores": 4})
     with pytest.raises(ValueError):

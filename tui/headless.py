@@ -192,10 +192,8 @@ def training_lines(train: list[JobResult]) -> list[str]:
         if h is not None:
             wr = h.win_rates
             rates = "/".join(_fmt_rate(wr.get(k)) for k in ("random", "greedy", "mcts"))
-            out.append(
-                f"      {fmt_heldout_fitness(h)}, win rate rnd/grd/mcts {rates}; "
-                f"{fmt_train_fitness(s.get('best_fitness'))}"
-            )
+            out.append(f"      {fmt_heldout_fitness(h)}; win rate rnd/grd/mcts {rates}")
+            out.append(f"      {fmt_train_fitness(s.get('best_fitness'))}")
     return out
 
 
