@@ -91,7 +91,7 @@ def decide(
         )  # fmt: skip
 
     if current is None:
-        return verdict(True, "no file was deployed for this target")
+        return verdict(True, "passed: no file was deployed for this target")
     if heldout is None or heldout.h2h is None:
         return verdict(False, "kept the deployed file: the run has no held-out head-to-head")
     reevaluated = False
@@ -123,7 +123,7 @@ def decide(
     again = ", re-evaluated against the changed file" if reevaluated else ""
     evidence = f"{fmt_points(heldout.h2h)} over {heldout.h2h.games:,} held-out games{again}"
     if heldout.h2h.significant:
-        return verdict(True, evidence, reevaluated=reevaluated)
+        return verdict(True, f"passed: {evidence}", reevaluated=reevaluated)
     return verdict(
         False, f"kept the deployed file: {evidence}, lower bound not above 0",
         reevaluated=reevaluated,

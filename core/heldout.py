@@ -117,21 +117,22 @@ def listing_headline(
 def evaluation_lines(
     summary: dict[str, Any], current_sha256: str | None, *, compare: bool = True
 ) -> list[str]:
-    """An experiment's evaluation as lines: the in-training value, then the held-out fitness
-    and head-to-head with their intervals, and the baseline (with ``compare``: is it the file
-    deployed now?)."""
-    out = [fmt_train_fitness(summary.get("best_fitness"))]
+    """An experiment's evaluation as lines: the held-out head-to-head and fitness with their
+    intervals, the baseline (with ``compare``: is it the file deployed now?), then the
+    in-training value."""
+    train = fmt_train_fitness(summary.get("best_fitness"))
     h = parse_heldout(summary)
     if h is None:
-        return [*out, "no held-out evaluation in this experiment"]
-    out.append(f"{fmt_heldout_fitness(h)} over {h.games:,} games")
+        return ["no held-out evaluation in this experiment", train]
+    out = []
     if h.h2h is not None:
         out.append(f"head-to-head: {fmt_points(h.h2h, 'baseline')} over {h.h2h.games:,} games")
+    out.append(f"{fmt_heldout_fitness(h)} over {h.games:,} games")
     same = "the file deployed now" if h.baseline_sha256 == current_sha256 else (
         "not the file deployed now"
     )
     out.append(f"baseline: {h.baseline or '-'}" + (f" ({same})" if compare else ""))
-    return out
+    return [*out, train]
 
 
 def short_result(

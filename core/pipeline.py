@@ -233,7 +233,7 @@ class Pipeline:
                 )  # fmt: skip
             if decision.action == "deploy" and not self.plan.options.deploy:
                 decision.action = "keep"
-                decision.reason = f"not deployed (--no-deploy): {decision.reason}"
+                decision.reason = f"not deployed (--no-deploy); the gate {decision.reason}"
             self.record.deploy_decisions.append(decision)
             self.record.deploy_notes.append(decision.note())
         for spec, _ in self._train_results():

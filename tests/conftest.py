@@ -3,11 +3,15 @@ the real release binaries, and a test double of them for failure injection."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,10 +45,33 @@ def _write_default_weights(ws: Workspace) -> None:
             path.write_text(body)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-textual-snapshot writes its failure report into the working directory by default;
+    # keep it out of the checkout.
+    if getattr(config.option, "snapshot_report", None) == "snapshot_report.html":
+        config.option.snapshot_report = str(Path(tempfile.gettempdir()) / "ewtui-snapshot-report.html")
+
+
+def _tracked_weights(data: Path) -> None:
+    """Put the committed ``data/weights`` over the copy: a user's deploy changes the checkout's
+    files, and no test (the screenshots least of all) may depend on it."""
+    proc = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "HEAD", "data/weights"],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return  # not a git checkout: the copy is all there is
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(data.parent, filter="data")
+
+
 def make_workspace(root: Path) -> Workspace:
-    """A workspace under ``root`` holding a copy of the repository's data/."""
+    """A workspace under ``root`` holding a copy of the repository's data/, with the weights as
+    committed."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "data", root / "data", ignore=shutil.ignore_patterns(".history"))
+    _tracked_weights(root / "data")
     ws = Workspace(root)
     if not ws.weight_spec_file.exists():
         ws.weights_dir.mkdir(parents=True, exist_ok=True)

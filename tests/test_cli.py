@@ -227,7 +227,7 @@ def test_weights_deploy_shows_the_evaluation_and_follows_the_gate(
 
     assert main([*root, strong.name]) == 0
     out = capsys.readouterr().out
-    assert "gate: +10.0 points vs deployed [7.6, 12.4] over 1,600 held-out games" in out
+    assert "gate: passed: +10.0 points vs deployed [7.6, 12.4] over 1,600 held-out games" in out
     assert f"deployed {strong / 'weights.toml'}" in out
     assert base.read_text() != before
 

@@ -201,7 +201,7 @@ def test_a_sweep_trains_every_entry_and_deploys_the_best_head_to_head(
     assert dep.target == "generalist" and dep.source == best.outputs["weights"]
     (decision,) = record.deploy_decisions
     assert decision.job == "train-gen-mcts50" and decision.action == "deploy"
-    assert record.deploy_notes[0].startswith("generalist: +14.0 points vs deployed [")
+    assert record.deploy_notes[0].startswith("generalist: passed: +14.0 points vs deployed [")
     others = record.deploy_notes[1:]
     assert len(others) == 2 and all("did better (held-out head-to-head)" in n for n in others)
 

@@ -31,7 +31,35 @@ TRAIN_EXPERIMENTS = (
     ("2026-01-12_1400_argentum-v1", "specialist", "argentum", "argentum-v1", 8, 0.38, 0.02),
     ("2026-01-15_0830_generalist-v2", "generalist", None, "generalist-v2", 10, 0.45, 0.015),
 )
+HELDOUT = {
+    # held-out head-to-head (wins of 1,600) and fitness (wins of 1,000), fixed
+    "generalist-v1": (810, 598),
+    "generalist-v2": (957, 612),
+}
 VALIDATION_RUN = "2026-01-16_101500"
+
+
+def _heldout(tag: str) -> dict | None:
+    """A `heldout` object as `tune` writes it (argentum-v1 predates the evaluation)."""
+    if tag not in HELDOUT:
+        return None
+    wins, fit = HELDOUT[tag]
+    h2h = {"games": 1600, "wins": wins, "losses": 1600 - wins - 10, "draws": 10}
+    h2h_score = score(wins, 10, 1600)
+    return {
+        "games": 1000,
+        "h2h_games": 1600,
+        "baseline": "data/weights/generalist.toml",
+        "baseline_sha256": "0" * 64,
+        "winner": "mean",
+        "fitness": fit / 1000,
+        "fitness_ci95": list(wilson(fit / 1000, 1000, DEFAULT_THRESHOLDS["z"])),
+        "win_rates": {"random": 0.97, "greedy": round(h2h_score, 4), "mcts": 0.29},
+        "h2h": {**h2h, "score": h2h_score,
+                "ci95": list(wilson(h2h_score, 1600, DEFAULT_THRESHOLDS["z"]))},
+        "candidates": [],
+        "cpu_s": 40.0,
+    }  # fmt: skip
 GAMES_PER_SEAT = 50
 
 
@@ -109,6 +137,7 @@ def _write_train(ws: Workspace, entry: tuple, index: int) -> Path:
         "experiment_dir": str(d),
         "weights": str(d / "weights.toml"),
         "deployed": None,
+        "heldout": _heldout(tag),
     }
     (d / "summary.json").write_text(json.dumps(summary, indent=2))
     return d

@@ -28,7 +28,7 @@ from textual.widgets import (
 
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
-from core.heldout import evaluation_lines, headline, short_result
+from core.heldout import fmt_heldout_fitness, fmt_points, parse_heldout, short_result
 from tui.widgets.fitness_chart import FitnessChart, Series
 
 if TYPE_CHECKING:
@@ -320,6 +320,20 @@ class ExperimentsScreen(Screen[None]):
             await self.app.open_weights(exp.id)
 
 
+def heldout_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The held-out evaluation of a summary as labelled rows, the head-to-head first."""
+    h = parse_heldout(data)
+    if h is None:
+        return [("held-out", "none (no held-out evaluation in this run)")] if data else []
+    rows = []
+    if h.h2h is not None:
+        rows.append(("held-out h2h", f"{fmt_points(h.h2h, 'baseline')}, {h.h2h.games:,} games"))
+    fit = fmt_heldout_fitness(h).removeprefix("held-out fitness ")
+    rows.append(("held-out fit", f"{fit}, {h.games:,} games"))
+    rows.append(("baseline", h.baseline or "-"))
+    return rows
+
+
 def _h2h_cell(e: Experiment) -> str:
     return short_result(e.h2h_score, e.h2h_ci95, None).removeprefix("h2h ")
 
@@ -374,15 +388,14 @@ def _summary_table(exp: Experiment, data: dict[str, Any]) -> Table:
         table.add_row("time", f"{exp.elapsed_s:.1f} s" if exp.elapsed_s is not None else "-")
         table.add_row("matrix", "press enter")
     else:
-        if data:
-            table.add_row("result", headline(data))
-            for line in evaluation_lines(data, None, compare=False)[1:]:
-                table.add_row("", line)
+        for label, value in heldout_rows(data):
+            table.add_row(label, value)
         for key, value in data.items():
             shown = _value(value)
             if shown is not None and key not in ("version", "experiment_dir", "heldout"):
-                label = "best_fitness (in-training, noisy)" if key == "best_fitness" else key
-                table.add_row(label, shown)
+                if key in ("best_fitness", "win_rates"):
+                    shown += " (in-training, noisy)"
+                table.add_row(key, shown)
     table.add_row("path", exp.path)
     return table
 

@@ -189,12 +189,19 @@ class WeightsScreen(Screen[None]):
             table.add_row(*delta_row(d, deployed), key=d.name)
         large = sum(d.large for d in deltas)
         rel = target_file.relative_to(ws.root)
+        try:
+            summary = ExperimentStore(ws).load_summary(exp)
+        except EwtuiError:
+            summary = {}
+        evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file)))
         title.update(
             Text.assemble(
                 ("Diff ", "bold"),
                 f"{rel} (deployed) → {exp.id}/weights.toml   ",
                 (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else ""),
                 "" if deployed else "   (nothing deployed yet for this target)",
+                "\n",
+                (evaluation, "dim"),
             )
         )
 
@@ -232,6 +239,10 @@ class WeightsScreen(Screen[None]):
         evidence = "\n".join(
             escape(x) for x in evaluation_lines(summary, file_sha256(ws.weights_file(exp.target)))
         )
+        if decision.heldout is not None and decision.current_sha256 != (
+            decision.heldout.baseline_sha256
+        ):
+            evidence += f"\n(`ewtui weights deploy {escape(exp.id)}` measures it again)"
         verb = "Deploy" if decision.passed else "Override the gate and deploy"
         question = (
             f"{evidence}\ngate: {escape(decision.reason)}\n\n"

@@ -1,4 +1,5 @@
-"""Plotext line chart of best fitness per generation, for one or several series."""
+"""Plotext line chart of the in-training best fitness per generation, for one or several
+series (the noisy value: the screens say so in the title or the axis label)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,16 @@ class FitnessChart(PlotextPlot):
     """
 
     def __init__(
-        self, title: str = "", *, id: str | None = None, classes: str | None = None
+        self,
+        title: str = "",
+        *,
+        xlabel: str = "generation",
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._title = title
+        self._xlabel = xlabel
         self._series: list[Series] = []
 
     def on_mount(self) -> None:
@@ -48,7 +55,7 @@ class FitnessChart(PlotextPlot):
         plt.clear_figure()
         if self._title:
             plt.title(self._title)
-        plt.xlabel("generation")
+        plt.xlabel(self._xlabel)
         markers = ["braille", "dot", "hd", "sd"]
         for i, s in enumerate(self._series):
             plt.plot(

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
-from core.heldout import fmt_heldout_fitness, fmt_points
+from core.heldout import fmt_heldout_fitness
 from tui.widgets.fitness_chart import FitnessChart, Series
 from tui.widgets.run_view import JobView
 
@@ -83,7 +83,8 @@ class JobCard(Widget, can_focus=True):
                 yield Static(id="title")
                 yield Static(id="facts")
                 yield ProgressBar(show_eta=False, id="progress")
-            yield FitnessChart("in-training best (noisy)")
+            # Too short for a title: the axis label says what the curve is.
+            yield FitnessChart(xlabel="generation · in-training best (noisy)")
 
     def on_mount(self) -> None:
         self.update_job(self._job)
@@ -96,7 +97,7 @@ class JobCard(Widget, can_focus=True):
             (job.job_id, "bold"), "  ", (f"{glyph} {job.state}", self._state_style(job.state))
         )
         self.query_one("#title", Static).update(title)
-        facts = [f"container {job.container_id or '-'}"]
+        facts = [f"container {job.container_id}"] if job.container_id else []
         if job.kind == "train":
             facts.extend(train_facts(job))
         else:
@@ -127,11 +128,14 @@ def train_facts(job: JobView) -> list[str]:
     headline, once the job has it) and fitness, and the noisy in-training best."""
     gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
     best = f"{job.best_fitness:.3f}" if job.best_fitness is not None else "-"
-    out = [f"gen {gen}  in-training best {best} (noisy)"]
+    out = [f"gen {gen} · in-training {best} (noisy)"]
     h = job.heldout
     if h is not None:
-        out.insert(0, f"held-out: {fmt_points(h.h2h)}" if h.h2h else "held-out: no head-to-head")
-        out.append(fmt_heldout_fitness(h))
+        if h.h2h is not None:
+            p, lo, hi = h.h2h.points
+            out.insert(0, f"held-out h2h {p:+.1f} pts [{lo:.1f}, {hi:.1f}]")
+        fit = fmt_heldout_fitness(h).removeprefix("held-out fitness ")
+        out.insert(1 if h.h2h is not None else 0, f"held-out fit {fit}")
     return out
 
 
