@@ -101,7 +101,8 @@ def _heldout_fields(s: dict[str, Any]) -> dict[str, Any]:
     h = s.get("heldout")
     if not isinstance(h, dict):
         return {}
-    h2h = h.get("h2h") if isinstance(h.get("h2h"), dict) else {}
+    raw = h.get("h2h")
+    h2h: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return {
         "heldout_fitness": _num(h.get("fitness")),
         "heldout_fitness_ci95": _pair(h.get("fitness_ci95")),

@@ -86,9 +86,12 @@ def decide(
             )
         action: Action = "deploy" if passed or force else "keep"
         return DeployDecision(
-            **{**base, **extra}, action=action, passed=passed, forced=force and not passed,
+            **{**base, **extra},
+            action=action,
+            passed=passed,
+            forced=force and not passed,
             reason=why,
-        )  # fmt: skip
+        )
 
     if current is None:
         return verdict(True, "passed: no file was deployed for this target")
@@ -97,26 +100,25 @@ def decide(
     reevaluated = False
     if heldout.baseline_sha256 != current:
         if force:
-            return verdict(
-                False, "the deployed file changed since training (not re-evaluated)"
-            )
+            return verdict(False, "the deployed file changed since training (not re-evaluated)")
         if evaluator is None:
             return verdict(
-                False, "kept the deployed file: it changed since training and cannot be "
-                "re-evaluated here",
-            )  # fmt: skip
+                False,
+                "kept the deployed file: it changed since training and cannot be re-evaluated here",
+            )
         try:
             fresh = evaluator(weights_text, target, heldout, summary)
         except EwtuiError as exc:
             return verdict(
-                False, f"kept the deployed file: it changed since training and re-evaluation "
+                False,
+                f"kept the deployed file: it changed since training and re-evaluation "
                 f"failed: {exc}",
-            )  # fmt: skip
+            )
         if fresh.h2h is None or fresh.baseline_sha256 != current:
             return verdict(
-                False, "kept the deployed file: the re-evaluation did not measure the "
-                "deployed file",
-            )  # fmt: skip
+                False,
+                "kept the deployed file: the re-evaluation did not measure the deployed file",
+            )
         heldout, reevaluated = fresh, True
         base["heldout"] = heldout
     assert heldout.h2h is not None
@@ -125,9 +127,10 @@ def decide(
     if heldout.h2h.significant:
         return verdict(True, f"passed: {evidence}", reevaluated=reevaluated)
     return verdict(
-        False, f"kept the deployed file: {evidence}, lower bound not above 0",
+        False,
+        f"kept the deployed file: {evidence}, lower bound not above 0",
         reevaluated=reevaluated,
-    )  # fmt: skip
+    )
 
 
 def rank_key(summary: dict[str, Any]) -> tuple[int, float]:
@@ -185,9 +188,7 @@ def tune_evaluator(ws: Workspace, threads: int | None = None) -> Evaluator:
             cand = Path(tmp) / "candidate.toml"
             cand.write_text(text, encoding="utf-8")
             argv = evaluate_argv(tune, ws, cand, target, previous, summary, threads)
-            proc = subprocess.run(
-                argv, cwd=ws.root, capture_output=True, text=True, check=False
-            )
+            proc = subprocess.run(argv, cwd=ws.root, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
             raise JobFailed(f"tune --evaluate: {last}")

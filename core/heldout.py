@@ -104,9 +104,7 @@ def headline(summary: dict[str, Any] | None) -> str:
     return f"no held-out evaluation; {fmt_train_fitness((summary or {}).get('best_fitness'))}"
 
 
-def listing_headline(
-    h2h_score: float | None, h2h_ci95: Any, best_fitness: float | None
-) -> str:
+def listing_headline(h2h_score: float | None, h2h_ci95: Any, best_fitness: float | None) -> str:
     """:func:`headline` from an experiment listing's flat fields (``core.experiments``)."""
     if h2h_score is not None and isinstance(h2h_ci95, list | tuple) and len(h2h_ci95) == 2:
         h2h = HeadToHead(games=0, score=h2h_score, ci95=(h2h_ci95[0], h2h_ci95[1]))
@@ -128,8 +126,10 @@ def evaluation_lines(
     if h.h2h is not None:
         out.append(f"head-to-head: {fmt_points(h.h2h, 'baseline')} over {h.h2h.games:,} games")
     out.append(f"{fmt_heldout_fitness(h)} over {h.games:,} games")
-    same = "the file deployed now" if h.baseline_sha256 == current_sha256 else (
-        "not the file deployed now"
+    same = (
+        "the file deployed now"
+        if h.baseline_sha256 == current_sha256
+        else ("not the file deployed now")
     )
     out.append(f"baseline: {h.baseline or '-'}" + (f" ({same})" if compare else ""))
     return [*out, train]

@@ -138,16 +138,25 @@ def entries(ws: Workspace, settings: LadderSettings) -> list[Entry]:
     out = [
         Entry(id="random", kind="random", label="random", deployed=True),
         Entry(
-            id=f"greedy@{sha[:12]}", kind="greedy", sha256=sha, path=str(current),
-            label="greedy (deployed)", deployed=True,
-        ),  # fmt: skip
+            id=f"greedy@{sha[:12]}",
+            kind="greedy",
+            sha256=sha,
+            path=str(current),
+            label="greedy (deployed)",
+            deployed=True,
+        ),
     ]
     for n in sorted(set(settings.mcts_sims)):
         out.append(
             Entry(
-                id=f"mcts:{n}@{sha[:12]}", kind="mcts", sims=n, sha256=sha, path=str(current),
-                label=f"mcts:{n} (deployed)", deployed=True,
-            )  # fmt: skip
+                id=f"mcts:{n}@{sha[:12]}",
+                kind="mcts",
+                sims=n,
+                sha256=sha,
+                path=str(current),
+                label=f"mcts:{n} (deployed)",
+                deployed=True,
+            )
         )
     seen = {sha}
     # Oldest first, so a version keeps its place as the history grows.
@@ -160,11 +169,20 @@ def entries(ws: Workspace, settings: LadderSettings) -> list[Entry]:
         seen.add(hsha)
         out.append(
             Entry(
-                id=f"greedy@{hsha[:12]}", kind="greedy", sha256=hsha, path=h.path,
-                label=f"generalist {h.stamp}",
-            )  # fmt: skip
+                id=f"greedy@{hsha[:12]}",
+                kind="greedy",
+                sha256=hsha,
+                path=h.path,
+                label=f"generalist until {_when(h.stamp)}",
+            )
         )
     return out
+
+
+def _when(stamp: str) -> str:
+    """``20261129_115241`` (the time a deploy replaced the file) as ``2026-11-29 11:52:41``."""
+    d, _, t = stamp.partition("_")
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]} {t[:2]}:{t[2:4]}:{t[4:6]}" if len(d) == 8 else stamp
 
 
 def pairings(items: list[Entry]) -> list[tuple[Entry, Entry]]:
@@ -345,7 +363,7 @@ def fit(items: list[Entry], records: list[Pairing]) -> Ladder:
             strength[i] /= ref
         if delta < 1e-10:
             break
-    ratings_ci: dict[int, tuple[float, tuple[float, float] | None]] = {}
+    ratings_ci: dict[int, tuple[float | None, tuple[float, float] | None]] = {}
     if live:
         free = [i for i in live if i != anchor]
         info = [[0.0] * len(free) for _ in free]
@@ -372,8 +390,8 @@ def fit(items: list[Entry], records: list[Pairing]) -> Ladder:
             ratings_ci[anchor] = (ANCHOR_ELO, (ANCHOR_ELO, ANCHOR_ELO))
     ratings = []
     for i, e in enumerate(items):
-        elo, ci = ratings_ci.get(i, (None, None))
-        ratings.append(Rating(entry=e, elo=elo, ci95=ci, games=counted[i], original=e.original))
+        rated, ci = ratings_ci.get(i, (None, None))
+        ratings.append(Rating(entry=e, elo=rated, ci95=ci, games=counted[i], original=e.original))
     ratings.sort(key=lambda r: -1e9 if r.elo is None else r.elo, reverse=True)
     return Ladder(ratings=ratings, pairings=used, games=total_games)
 
@@ -407,9 +425,7 @@ def update_after_deploy(ws: Workspace) -> str:
     lad = current(ws, settings)
     mine = next((r for r in lad.ratings if r.entry.kind == "greedy" and r.entry.deployed), None)
     rating = f"; deployed generalist {fmt_rating(mine)}" if mine else ""
-    return (
-        f"ladder: {res.played} new pairings, {res.games:,} games in {res.seconds:.0f} s{rating}"
-    )
+    return f"ladder: {res.played} new pairings, {res.games:,} games in {res.seconds:.0f} s{rating}"
 
 
 def fmt_rating(r: Rating) -> str:

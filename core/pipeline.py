@@ -223,14 +223,25 @@ class Pipeline:
             label = res.outputs.get("weights", f"{spec.id}/weights.toml")
             if not spec.config.deploy:
                 decision = DeployDecision(
-                    target=target, job=spec.id, source=label, action="keep", passed=False,
+                    target=target,
+                    job=spec.id,
+                    source=label,
+                    action="keep",
+                    passed=False,
                     reason=f"kept the deployed file: deploy = false in config {spec.config.name}",
-                )  # fmt: skip
+                )
             else:
                 decision = await asyncio.to_thread(
-                    decide, self.ws, target, spec.id, label, res.summary,
-                    res.artifacts["weights.toml"], force=force, evaluator=self.evaluator,
-                )  # fmt: skip
+                    decide,
+                    self.ws,
+                    target,
+                    spec.id,
+                    label,
+                    res.summary,
+                    res.artifacts["weights.toml"],
+                    force=force,
+                    evaluator=self.evaluator,
+                )
             if decision.action == "deploy" and not self.plan.options.deploy:
                 decision.action = "keep"
                 decision.reason = f"not deployed (--no-deploy); the gate {decision.reason}"

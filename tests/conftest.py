@@ -49,7 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-textual-snapshot writes its failure report into the working directory by default;
     # keep it out of the checkout.
     if getattr(config.option, "snapshot_report", None) == "snapshot_report.html":
-        config.option.snapshot_report = str(Path(tempfile.gettempdir()) / "ewtui-snapshot-report.html")
+        config.option.snapshot_report = str(
+            Path(tempfile.gettempdir()) / "ewtui-snapshot-report.html"
+        )
 
 
 def _tracked_weights(data: Path) -> None:

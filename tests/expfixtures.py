@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -100,8 +100,14 @@ def heldout(baseline: Path, score: float, games: int = 1600) -> dict[str, Any]:
         "fitness": 0.55,
         "fitness_ci95": wilson(220, 400),
         "win_rates": {"random": 0.95, "greedy": score, "mcts": 0.3},
-        "h2h": {"games": games, "wins": wins, "losses": games - wins, "draws": 0,
-                "score": wins / games, "ci95": wilson(wins, games)},
+        "h2h": {
+            "games": games,
+            "wins": wins,
+            "losses": games - wins,
+            "draws": 0,
+            "score": wins / games,
+            "ci95": wilson(wins, games),
+        },
         "candidates": [],
         "cpu_s": 1.0,
-    }  # fmt: skip
+    }

@@ -209,11 +209,13 @@ def test_weights_deploy_shows_the_evaluation_and_follows_the_gate(
 ) -> None:
     base = ws.weights_file("generalist")
     root = ["-C", str(ws.root), "weights", "deploy"]
-    weak = write_train(ws.experiments_dir, "2026-01-02_1000_weak", tag="weak",
-                       heldout=heldout(base, 0.505))  # fmt: skip
+    weak = write_train(
+        ws.experiments_dir, "2026-01-02_1000_weak", tag="weak", heldout=heldout(base, 0.505)
+    )
     (weak / "weights.toml").write_text(good_weights(ws, 0.05))
-    strong = write_train(ws.experiments_dir, "2026-01-02_1100_strong", tag="strong",
-                         heldout=heldout(base, 0.6))  # fmt: skip
+    strong = write_train(
+        ws.experiments_dir, "2026-01-02_1100_strong", tag="strong", heldout=heldout(base, 0.6)
+    )
     (strong / "weights.toml").write_text(good_weights(ws, 0.1))
     before = base.read_text()
 
@@ -238,8 +240,9 @@ def test_weights_deploy_re_evaluates_against_a_changed_file(
 ) -> None:  # fmt: skip
     monkeypatch.setenv("EWTUI_BIN_DIR", str(fake_bin_dir))
     base = ws.weights_file("generalist")
-    exp = write_train(ws.experiments_dir, "2026-01-02_1000_gen", tag="gen",
-                      heldout=heldout(base, 0.6))  # fmt: skip
+    exp = write_train(
+        ws.experiments_dir, "2026-01-02_1000_gen", tag="gen", heldout=heldout(base, 0.6)
+    )
     (exp / "weights.toml").write_text(good_weights(ws, 0.1))
     base.write_text(base.read_text() + "\n")  # changed since training
     monkeypatch.setenv("FAKE_EVAL_H2H", "0.5")
@@ -309,8 +312,9 @@ def test_weights_deploy_asks_on_a_terminal(
     ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = ws.weights_file("generalist")
-    exp = write_train(ws.experiments_dir, "2026-01-02_1000_gen", tag="gen",
-                      heldout=heldout(base, 0.49))  # fmt: skip
+    exp = write_train(
+        ws.experiments_dir, "2026-01-02_1000_gen", tag="gen", heldout=heldout(base, 0.49)
+    )
     (exp / "weights.toml").write_text(good_weights(ws, 0.1))
     before = base.read_text()
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
@@ -323,8 +327,16 @@ def test_weights_deploy_asks_on_a_terminal(
 
 
 def test_headless_force_deploy_overrides_the_gate(ws: Workspace, fake_bin_dir: Path) -> None:
-    args = ["-C", str(ws.root), "--run", "train-only", "--preset", "smoke", "--single",
-            "generalist"]  # fmt: skip
+    args = [
+        "-C",
+        str(ws.root),
+        "--run",
+        "train-only",
+        "--preset",
+        "smoke",
+        "--single",
+        "generalist",
+    ]
     env = {"EWTUI_BIN_DIR": str(fake_bin_dir), "FAKE_H2H": "0.5"}
     before = ws.weights_file("generalist").read_text()
     proc = ewtui(*args, env=env)

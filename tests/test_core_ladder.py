@@ -29,7 +29,9 @@ SETTINGS = LadderSettings(greedy_games=200, mcts_games=40)
 
 
 def arena_calls(log: Path) -> int:
-    return sum(1 for x in log.read_text().splitlines() if x.startswith("arena")) if log.exists() else 0
+    return (
+        sum(1 for x in log.read_text().splitlines() if x.startswith("arena")) if log.exists() else 0
+    )
 
 
 def redeploy(ws: Workspace, shift: float) -> None:
@@ -68,8 +70,11 @@ def test_the_ladder_reuses_stored_games(
     third = update(ws, SETTINGS, arena)
     items = entries(ws, SETTINGS)
     assert [e.label for e in items][:4] == [
-        "random", "greedy (deployed)", "mcts:50 (deployed)", "mcts:100 (deployed)",
-    ]  # fmt: skip
+        "random",
+        "greedy (deployed)",
+        "mcts:50 (deployed)",
+        "mcts:100 (deployed)",
+    ]
     assert items[4].label.startswith("generalist ")
     # New: greedy vs random, old version; mcts:50 vs random, greedy, mcts:100; mcts:100 vs
     # random, greedy. The old version vs random was stored as the old greedy's.
@@ -102,8 +107,13 @@ def test_the_fit_recovers_known_ratings() -> None:
                 Pairing(
                     a=Side(id=x, spec=x, sha256=None, label=x),
                     b=Side(id=y, spec=y, sha256=None, label=y),
-                    seed=1, games=n, a_wins=w, b_wins=n - w, draws=0, played=0.0,
-                )  # fmt: skip
+                    seed=1,
+                    games=n,
+                    a_wins=w,
+                    b_wins=n - w,
+                    draws=0,
+                    played=0.0,
+                )
             )
     lad = fit(items, records)
     got = {r.entry.id: r for r in lad.ratings}
@@ -118,13 +128,20 @@ def test_the_fit_recovers_known_ratings() -> None:
 
 
 def test_a_bot_that_wins_every_game_keeps_a_finite_rating() -> None:
-    items = [Entry(id="random", kind="random", label="random"),
-             Entry(id="m", kind="mcts", sims=50, label="m")]  # fmt: skip
+    items = [
+        Entry(id="random", kind="random", label="random"),
+        Entry(id="m", kind="mcts", sims=50, label="m"),
+    ]
     rec = Pairing(
         a=Side(id="m", spec="m", sha256=None, label="m"),
         b=Side(id="random", spec="random", sha256=None, label="random"),
-        seed=1, games=100, a_wins=100, b_wins=0, draws=0, played=0.0,
-    )  # fmt: skip
+        seed=1,
+        games=100,
+        a_wins=100,
+        b_wins=0,
+        draws=0,
+        played=0.0,
+    )
     lad = fit(items, [rec])
     m = next(r for r in lad.ratings if r.entry.id == "m")
     assert m.elo is not None and math.isfinite(m.elo)
@@ -133,8 +150,10 @@ def test_a_bot_that_wins_every_game_keeps_a_finite_rating() -> None:
 
 
 def test_an_entry_without_games_is_unrated() -> None:
-    items = [Entry(id="random", kind="random", label="random"),
-             Entry(id="x", kind="greedy", label="x")]  # fmt: skip
+    items = [
+        Entry(id="random", kind="random", label="random"),
+        Entry(id="x", kind="greedy", label="x"),
+    ]
     lad = fit(items, [])
     x = next(r for r in lad.ratings if r.entry.id == "x")
     assert x.elo is None and x.ci95 is None and x.games == 0

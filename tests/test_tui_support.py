@@ -55,11 +55,16 @@ def _heldout(tag: str) -> dict | None:
         "fitness": fit / 1000,
         "fitness_ci95": list(wilson(fit / 1000, 1000, DEFAULT_THRESHOLDS["z"])),
         "win_rates": {"random": 0.97, "greedy": round(h2h_score, 4), "mcts": 0.29},
-        "h2h": {**h2h, "score": h2h_score,
-                "ci95": list(wilson(h2h_score, 1600, DEFAULT_THRESHOLDS["z"]))},
+        "h2h": {
+            **h2h,
+            "score": h2h_score,
+            "ci95": list(wilson(h2h_score, 1600, DEFAULT_THRESHOLDS["z"])),
+        },
         "candidates": [],
         "cpu_s": 40.0,
-    }  # fmt: skip
+    }
+
+
 GAMES_PER_SEAT = 50
 
 

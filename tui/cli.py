@@ -305,8 +305,6 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     import json
 
     from core import weights as W
-    from core.errors import ConfigError
-    from core.experiments import ExperimentStore
 
     ws = _workspace(args)
     if args.weights_command == "diff":
@@ -373,9 +371,15 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
     for line in evaluation_lines(summary, current):
         print(f"  {line}")
     decision = decide(
-        ws, target, exp.id, str(source), summary, text, force=args.force,
+        ws,
+        target,
+        exp.id,
+        str(source),
+        summary,
+        text,
+        force=args.force,
         evaluator=tune_evaluator(ws),
-    )  # fmt: skip
+    )
     if decision.reevaluated and decision.heldout is not None and decision.heldout.h2h:
         from core.heldout import fmt_points
 

@@ -21,7 +21,6 @@ from rich.progress import (
 from core.backend import Backend
 from core.config import load_project_config
 from core.errors import BackendUnavailable
-from core.heldout import fmt_heldout_fitness, fmt_train_fitness, headline, parse_heldout
 from core.events import (
     DoneEvent,
     GenerationEvent,
@@ -36,6 +35,7 @@ from core.events import (
     StartEvent,
     pipeline_event_to_json,
 )
+from core.heldout import fmt_heldout_fitness, fmt_train_fitness, headline, parse_heldout
 from core.jobs import JobResult
 from core.paths import Workspace
 from core.pipeline import Pipeline, RunRecord

@@ -107,6 +107,4 @@ class LadderScreen(Screen[None]):
             self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
             return
         self.app.call_from_thread(self.show, lad)
-        self.app.call_from_thread(
-            self.notify, f"Played {res.played} pairings, {res.games:,} games"
-        )
+        self.app.call_from_thread(self.notify, f"Played {res.played} pairings, {res.games:,} games")

@@ -179,7 +179,6 @@ class RunView:
             job.add_line(f"[{inner.event}] event")
         self.dirty.add(job.job_id)
 
-
     @staticmethod
     def _heldout(job: JobView, inner: Any) -> None:
         # Every field of the `heldout` object rides on the event itself.
