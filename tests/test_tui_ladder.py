@@ -72,13 +72,13 @@ def test_a_card_leads_with_the_held_out_head_to_head() -> None:
 
     job = JobView(job_id="train-generalist", kind="train", gen=2, generations=2)
     job.best_fitness = 0.639
-    assert train_facts(job) == ["gen 2/2 · in-training 0.639 (noisy)"]
+    assert train_facts(job) == ["gen 2/2 · in-training best 0.639 (noisy)"]
     h2h = {"games": 1600, "score": 0.6, "ci95": [0.576, 0.624]}
     job.heldout = parse_heldout(
         {"heldout": {"fitness": 0.55, "fitness_ci95": [0.52, 0.58], "h2h": h2h}}
     )
     assert train_facts(job) == [
-        "held-out h2h +10.0 pts [7.6, 12.4]",
+        "held-out h2h +10.0 [7.6, 12.4]",
         "held-out fit 0.550 [0.520, 0.580]",
-        "gen 2/2 · in-training 0.639 (noisy)",
+        "in-training best 0.639 (noisy)",
     ]

@@ -105,7 +105,7 @@ class WeightsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sources", DataTable).add_columns("experiment", "target", "result")
+        self.query_one("#sources", DataTable).add_columns("experiment", "result", "target")
         self.query_one("#history", DataTable).add_columns("target", "saved at")
         diff_table = self.query_one("#diff", DataTable)
         diff_table.add_column("weight", key="name")
@@ -139,7 +139,7 @@ class WeightsScreen(Screen[None]):
         table = self.query_one("#sources", DataTable)
         table.clear()
         for e in self.sources:
-            table.add_row(e.id, e.target or "-", result_cell(e), key=e.id)
+            table.add_row(e.id, result_cell(e), e.target or "-", key=e.id)
         self.entries = history(ws)
         hist = self.query_one("#history", DataTable)
         hist.clear()

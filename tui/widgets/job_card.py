@@ -84,7 +84,7 @@ class JobCard(Widget, can_focus=True):
                 yield Static(id="facts")
                 yield ProgressBar(show_eta=False, id="progress")
             # Too short for a title: the axis label says what the curve is.
-            yield FitnessChart(xlabel="generation · in-training best (noisy)")
+            yield FitnessChart(xlabel="in-training (noisy)")
 
     def on_mount(self) -> None:
         self.update_job(self._job)
@@ -126,16 +126,17 @@ class JobCard(Widget, can_focus=True):
 def train_facts(job: JobView) -> list[str]:
     """A training card's numbers, each named for what it is: the held-out head-to-head (the
     headline, once the job has it) and fitness, and the noisy in-training best."""
-    gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
     best = f"{job.best_fitness:.3f}" if job.best_fitness is not None else "-"
-    out = [f"gen {gen} · in-training {best} (noisy)"]
     h = job.heldout
-    if h is not None:
-        if h.h2h is not None:
-            p, lo, hi = h.h2h.points
-            out.insert(0, f"held-out h2h {p:+.1f} pts [{lo:.1f}, {hi:.1f}]")
-        fit = fmt_heldout_fitness(h).removeprefix("held-out fitness ")
-        out.insert(1 if h.h2h is not None else 0, f"held-out fit {fit}")
+    if h is None:
+        gen = f"{job.gen}/{job.generations}" if job.gen is not None else "-"
+        return [f"gen {gen} · in-training best {best} (noisy)"]
+    out = []
+    if h.h2h is not None:
+        p, lo, hi = h.h2h.points
+        out.append(f"held-out h2h {p:+.1f} [{lo:.1f}, {hi:.1f}]")
+    out.append(f"held-out fit {fmt_heldout_fitness(h).removeprefix('held-out fitness ')}")
+    out.append(f"in-training best {best} (noisy)")
     return out
 
 
