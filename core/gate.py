@@ -171,6 +171,9 @@ def evaluate_argv(
         value = summary.get(key, config.get(key) if isinstance(config, dict) else None)
         if isinstance(value, int) and not isinstance(value, bool):
             argv += [flag, str(value)]
+    fw = summary.get("fitness_weights")
+    if isinstance(fw, list) and len(fw) == 3 and all(isinstance(x, int | float) for x in fw):
+        argv += ["--fitness-weights", ",".join(f"{float(x):g}" for x in fw)]
     argv += ["--data", str(ws.data_dir), "--json"]
     if threads:
         argv += ["--threads", str(threads)]

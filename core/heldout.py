@@ -54,7 +54,7 @@ class HeldOut(BaseModel):
     name: str | None = None
     fitness: float | None = None
     fitness_ci95: tuple[float, float] | None = None
-    win_rates: dict[str, float] = {}
+    win_rates: dict[str, float | None] = {}
     h2h: HeadToHead | None = None
     cpu_s: float | None = None
 

@@ -124,7 +124,13 @@ def test_the_evaluate_command_line_repeats_the_original_game_counts(ws: Workspac
 
     prev = HeldOut(games=300, h2h_games=800)
     argv = evaluate_argv(
-        Path("/bin/tune"), ws, Path("/tmp/c.toml"), "symbiote", prev, {"seed": 9}, threads=2
+        Path("/bin/tune"),
+        ws,
+        Path("/tmp/c.toml"),
+        "symbiote",
+        prev,
+        {"seed": 9, "fitness_weights": [0.2, 0.8, 0.0]},
+        threads=2,
     )
     assert argv[:5] == [
         "/bin/tune",
@@ -135,5 +141,5 @@ def test_the_evaluate_command_line_repeats_the_original_game_counts(ws: Workspac
     ]
     joined = " ".join(argv)
     assert "--mode specialist --faction symbiote" in joined
-    assert "--h2h-games 800 --heldout-games 300 --seed 9" in joined
+    assert "--h2h-games 800 --heldout-games 300 --seed 9 --fitness-weights 0.2,0.8,0" in joined
     assert argv[-3:] == ["--json", "--threads", "2"]

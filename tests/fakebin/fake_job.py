@@ -141,7 +141,14 @@ def evaluate(a: argparse.Namespace, argv: str) -> None:
     score = knob_score(var, argv, "0.6")
     base = baseline_file(a)
     out = candidate("evaluate", 0.5 if score is None else score, a, None)
-    out.update(baseline=str(base.resolve()), baseline_sha256=sha256_of(base), cpu_s=0.01)
+    out.update(
+        games=a.heldout_games,
+        h2h_games=a.h2h_games,
+        seed=a.seed,
+        baseline=str(base.resolve()),
+        baseline_sha256=sha256_of(base),
+        cpu_s=0.01,
+    )
     print(json.dumps(out), flush=True)
 
 
