@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
 
-if TYPE_CHECKING:
-    from core.pipeline import RunRecord
+from core.jobs import JobState
+from core.record import Phase, PhaseState, RunRecord
 
 
 class BaseEvent(BaseModel):
@@ -183,10 +183,6 @@ def log_event(msg: str, level: str = "info", t: float = 0.0) -> LogEvent:
 
 
 # --- pipeline events -------------------------------------------------------------------------
-
-JobState = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
-Phase = Literal["train", "deploy", "validate", "save"]
-PhaseState = Literal["started", "done", "skipped", "failed", "interrupted"]
 
 
 @dataclass(frozen=True, slots=True)

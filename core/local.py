@@ -8,9 +8,10 @@ import os
 from collections import deque
 
 from core.binaries import Binaries, ensure_binaries
-from core.errors import BackendUnavailable, EwtuiError
+from core.errors import BackendUnavailable, ConfigError
 from core.events import Emit, JobEvent, JobStateChanged, log_event
-from core.jobs import JobResult, TrainJob, ValidateJob, run_job
+from core.job_process import run_job
+from core.jobs import JobResult, TrainJob, ValidateJob
 from core.paths import Workspace
 
 
@@ -77,10 +78,10 @@ class LocalBackend:
         if self._bins is None:
             try:
                 self._bins = await asyncio.to_thread(ensure_binaries, self.ws, log=self.build_log)
-            except EwtuiError as exc:
-                if exc.exit_code == 2:
-                    raise BackendUnavailable(str(exc)) from None
-                raise
+            except ConfigError as exc:
+                # No cargo, no sources, a bad $EWTUI_BIN_DIR: this machine cannot run jobs.
+                # A failing build stays a JobFailed.
+                raise BackendUnavailable(str(exc)) from None
 
     async def run(self, spec: TrainJob | ValidateJob, emit: Emit) -> JobResult:
         if self._bins is None:
@@ -123,3 +124,6 @@ class LocalBackend:
     def cancel_all(self) -> None:
         for task in list(self._tasks.values()):
             task.cancel()
+
+    async def aclose(self) -> None:
+        """Nothing stays open between jobs: each job's child ends with its job."""

@@ -8,84 +8,22 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel
 
 from core.backend import Backend
-from core.cost import CostEstimate, estimate_core_hours
+from core.cost import estimate_core_hours
 from core.errors import ConfigError, EwtuiError
-from core.events import Emit, Phase, PhaseChanged, PhaseState, PipelineEvent, RunFinished
+from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished
 from core.fsutil import atomic_write_text
 from core.gate import DeployDecision, Evaluator, decide, rank_key, tune_evaluator
 from core.jobs import JobResult, TrainJob, ValidateJob
-from core.paths import FACTIONS, Workspace
+from core.paths import Workspace
 from core.plan import Plan
+from core.record import JobRecord, Phase, PhaseState, RunRecord, ValidationOutcome
 from core.validation import ValidationReport, merge_reports, parse_report, save_report
-from core.weights import DeployRecord, deploy_many, load_spec, parse_weights
+from core.weights import TARGETS, deploy_many, load_spec, parse_weights
 
-RunState = Literal["running", "ok", "failed", "interrupted"]
-PHASES: tuple[Phase, ...] = ("train", "deploy", "validate", "save")
 BACKSTOP_GRACE_S = 60.0
 """How long past its timeout a job may take to report back before the pipeline cancels it."""
-
-
-class PhaseRecord(BaseModel):
-    state: PhaseState | Literal["pending"] = "pending"
-    started: float | None = None
-    finished: float | None = None
-    detail: str = ""
-
-
-class JobRecord(BaseModel):
-    """A job's spec and result, without the file contents it carried."""
-
-    spec: dict[str, Any]
-    result: dict[str, Any]
-
-
-class ValidationOutcome(BaseModel):
-    dir: str
-    results: str
-    verdict: str
-    games: int
-    matchups: int
-    faction_win_rates: dict[str, float]
-    first_seat_win_rate: float | None
-    complete: bool
-    parts: list[str]
-
-
-class RunRecord(BaseModel):
-    version: int = 1
-    run_id: str
-    state: RunState = "running"
-    backend: str
-    plan: dict[str, Any]
-    started: float
-    finished: float | None = None
-    duration_s: float | None = None
-    phases: dict[str, PhaseRecord] = {p: PhaseRecord() for p in PHASES}
-    jobs: list[JobRecord] = []
-    deploys: list[DeployRecord] = []
-    deploy_notes: list[str] = []
-    deploy_decisions: list[DeployDecision] = []
-    """The gate's decision per weights target (``core.gate``)."""
-    ladder: str | None = None
-    """One line on the strength ladder's update after the deploy (``core.ladder``)."""
-    validation: ValidationOutcome | None = None
-    estimate: CostEstimate
-    cost: CostEstimate | None = None
-    billed: bool = False
-    errors: list[str] = []
-    path: str = ""
-
-    def results(self) -> list[JobResult]:
-        return [JobResult.model_validate(j.result) for j in self.jobs]
-
-
-def _weights_relpath(target: str) -> str:
-    return "generalist.toml" if target == "generalist" else f"specialists/{target}.toml"
 
 
 class Pipeline:
@@ -305,14 +243,13 @@ class Pipeline:
         if not chosen:
             return None
         files: dict[str, str] = {}
-        for target in ("generalist", *FACTIONS):
-            rel = _weights_relpath(target)
+        for target in TARGETS:
+            path = self.ws.weights_file(target)
+            rel = path.relative_to(self.ws.weights_dir).as_posix()
             if target in chosen:
                 files[rel] = chosen[target]
-            else:
-                path = self.ws.weights_dir / rel
-                if path.is_file():
-                    files[rel] = path.read_text(encoding="utf-8")
+            elif path.is_file():
+                files[rel] = path.read_text(encoding="utf-8")
         return files
 
     async def _validate(self) -> None:

@@ -8,13 +8,16 @@
     modal deploy remote/app.py
 
 The file follows the usual layout of a Modal app: constants, image, volume, functions,
-entrypoints. Every function body hands its job to `core.jobs.run_job` (through
-`remote.worker`), the same code `ewtui` runs locally; only the transport differs. The flags are
+backends, entrypoints. Every function body hands its job to `core.job_process.run_job` (through
+`remote.worker`), the same code `ewtui` runs locally; only the transport differs. It is also the
+composition root of the Modal side: `make_backend` builds the `ModalBackend` that spawns these
+functions, for `ewtui --backend modal`, `main` and the `pipeline` function alike. The flags are
 described in docs/modal.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tomllib
 from pathlib import Path
@@ -24,8 +27,11 @@ import modal
 
 from core.config import ModalResources, Resources, load_project_config
 from core.errors import ConfigError, EwtuiError
+from core.paths import Workspace
+from core.plan import Plan
 from core.snapshot import EXCLUDED_DIRS, is_secret
 from remote import worker
+from remote.backend import ModalBackend, ModalSpawner, Spawner
 from remote.names import (
     APP_NAME,
     IMAGE_BIN_DIR,
@@ -234,11 +240,12 @@ async def trained_weights(run_id: str) -> dict[str, dict[str, str]]:
 async def pipeline(options: dict[str, Any], run_id: str) -> dict[str, Any]:
     """A whole run inside Modal (started over HTTP): the data baked at deploy time, jobs fanned
     out to the functions above, the run record and merged validation kept on the volume."""
-    from remote.backend import ModalBackend, ModalSpawner
     from remote.entry import run_in_container
 
-    spawner = ModalSpawner(train, validate_matchup, validate_all)
-    return await run_in_container(options, run_id, _root(), spawner, ModalBackend, _commit)
+    def backend(ws: Workspace, plan: Plan) -> ModalBackend:
+        return make_backend(ws, plan, spawner=app_spawner(), follow_system_logs=False)
+
+    return await run_in_container(options, run_id, _root(), backend, _commit)
 
 
 @app.function(timeout=60)
@@ -271,6 +278,44 @@ async def training_status(call_id: str) -> dict[str, Any]:
     return await call_status(modal.FunctionCall.from_id(call_id))
 
 
+# --- backends ----------------------------------------------------------------------------------
+
+
+def app_spawner() -> ModalSpawner:
+    """Spawns the job functions of this app (which must be running)."""
+    return ModalSpawner(train, validate_matchup, validate_all)
+
+
+async def _ephemeral_app(stack: contextlib.AsyncExitStack) -> Spawner:
+    # Runs started from ewtui bring this app up for the run and stop it when the backend closes.
+    await stack.enter_async_context(app.run.aio())
+    return app_spawner()
+
+
+def make_backend(
+    ws: Workspace,
+    plan: Plan,
+    *,
+    spawner: Spawner | None = None,
+    progress: Any = None,
+    follow_system_logs: bool = True,
+) -> ModalBackend:
+    """The backend of a run of `plan`: the project's container sizes, the plan's run id and
+    validation timeout. Without `spawner` (a run from ewtui) it starts an ephemeral app of this
+    file on the first job; `main` and the `pipeline` function pass the running app's spawner,
+    tests an in-process one."""
+    return ModalBackend(
+        ws,
+        resources=plan.resources,
+        run_id=plan.run_id,
+        validation_timeout_s=plan.validation.timeout_s,
+        spawner=spawner,
+        connect=None if spawner is not None else _ephemeral_app,
+        progress=progress,
+        follow_system_logs=follow_system_logs,
+    )
+
+
 # --- entrypoints -------------------------------------------------------------------------------
 
 
@@ -287,13 +332,13 @@ async def main(
 ) -> None:
     """Train the configs in parallel, deploy their weights here (when the deploy gate lets
     them through, or with --force-deploy), and validate the balance."""
-    from remote.backend import ModalBackend, ModalSpawner
-    from remote.entry import run_pipeline
+    from remote.entry import run_main
 
-    spawner = ModalSpawner(train, validate_matchup, validate_all)
-    code = await run_pipeline(
-        ModalBackend,
-        spawner,
+    def backend(ws: Workspace, plan: Plan) -> ModalBackend:
+        return make_backend(ws, plan, spawner=app_spawner())
+
+    code = await run_main(
+        backend,
         mode=mode,
         single=single,
         validation_games=validation_games,

@@ -6,9 +6,10 @@ Each job becomes one spawned function call (`train`, `validate_matchup` or `vali
 every event to the emitter of its job. Modal's own log stream of each call adds the system
 messages (preemption, OOM kill, retry) beside the job. Ctrl-C cancels the calls.
 
-The transport is injected: a *spawner* (how a job becomes a call) and a *queue*. With the
-defaults they are Modal's; tests pass `InProcessSpawner` and `MemoryQueue` and run the same
-function bodies on this machine.
+The transport is injected: a *spawner* (how a job becomes a call) and a *queue*. `remote.app`,
+the composition root, builds this backend with its own functions (or a `connect` step that starts
+an ephemeral app first); this module never imports the app. Tests pass an in-process spawner and
+queue (tests/modal_doubles.py) and run the same function bodies on this machine.
 
 Importing this module does not import `modal` (a second on its own): `check()` must answer
 within milliseconds, offline.
@@ -21,14 +22,14 @@ import contextlib
 import queue as stdlib_queue
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core.config import ModalResources
 from core.errors import BackendUnavailable
-from core.events import Emit, JobEvent, JobState, JobStateChanged, LogEvent
-from core.jobs import JobResult, TrainJob, ValidateJob
+from core.events import Emit, JobEvent, JobStateChanged, LogEvent
+from core.jobs import JobResult, JobState, TrainJob, ValidateJob
 from core.paths import Workspace
 from core.plan import new_run_id
 from core.snapshot import make_snapshot
@@ -76,6 +77,11 @@ class Spawner(Protocol):
     async def spawn(
         self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
     ) -> CallHandle: ...
+
+
+Connect = Callable[[contextlib.AsyncExitStack], Awaitable[Spawner]]
+"""Starts the app a backend spawns into, on the stack the backend closes, and returns the
+spawner of its functions."""
 
 
 def data_snapshot(ws: Workspace) -> bytes:
@@ -140,49 +146,6 @@ class ModalSpawner:
         return _ModalCall(call)
 
 
-# --- in-process transport --------------------------------------------------------------------
-
-
-class _TaskCall:
-    def __init__(self, task: asyncio.Task[dict[str, Any]], name: str) -> None:
-        self._task = task
-        self.object_id = name
-
-    async def result(self) -> dict[str, Any]:
-        return await asyncio.shield(self._task)
-
-    async def cancel(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
-
-    def system_logs(self) -> AsyncIterator[SystemLog] | None:
-        return None
-
-
-@dataclass
-class InProcessSpawner:
-    """Runs the app's function bodies here with `.local()`, each call as an asyncio task: the
-    same code as in a container, with this machine standing in for Modal."""
-
-    train: Any
-    validate_matchup: Any
-    validate_all: Any
-    calls: list[str] = field(default_factory=list)
-
-    async def spawn(
-        self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
-    ) -> CallHandle:
-        if isinstance(spec, TrainJob):
-            fn = self.train
-        else:
-            fn = self.validate_matchup if spec.matchup else self.validate_all
-        name = f"local-call-{len(self.calls) + 1}"
-        self.calls.append(name)
-        coro = fn.local(spec.model_dump(mode="json"), snapshot, run_id, progress)
-        return _TaskCall(asyncio.ensure_future(coro), name)
-
-
 # --- the backend -----------------------------------------------------------------------------
 
 
@@ -223,6 +186,7 @@ class ModalBackend:
         *,
         resources: ModalResources | None = None,
         spawner: Spawner | None = None,
+        connect: Connect | None = None,
         progress: Any = None,
         run_id: str | None = None,
         validation_timeout_s: float | None = None,
@@ -233,7 +197,10 @@ class ModalBackend:
         self.run_id = run_id or new_run_id()
         self.validation_timeout_s = validation_timeout_s
         self.follow_system_logs = follow_system_logs
+        if (spawner is None) == (connect is None):
+            raise TypeError("ModalBackend needs a spawner or a connect step, not both")
         self._spawner = spawner
+        self._connect = connect
         self._progress = progress
         self._snapshot: bytes | None = None
         self._jobs: dict[str, _Job] = {}
@@ -254,8 +221,8 @@ class ModalBackend:
     async def check(self) -> None:
         """Offline: the package is installed and a token is configured. Network problems show
         up on the first call and fail the jobs with their fix."""
-        if self._spawner is not None:
-            return
+        if self._connect is None:
+            return  # the app is already running (`modal run`, a container, a test)
         problem = modal_problem()
         if problem is not None:
             raise BackendUnavailable(problem)
@@ -294,21 +261,10 @@ class ModalBackend:
 
     async def _start_transport(self) -> None:
         if self._spawner is None:
-            import modal
-
-            from remote import app as remote_app
-
-            # Runs started from ewtui use an ephemeral app; the image is built (or taken from
-            # Modal's cache) here.
-            await self._stack.enter_async_context(remote_app.app.run.aio())
-            self._spawner = ModalSpawner(
-                train=remote_app.train,
-                validate_matchup=remote_app.validate_matchup,
-                validate_all=remote_app.validate_all,
-            )
-            if self._progress is None:
-                self._progress = await self._stack.enter_async_context(modal.Queue.ephemeral())
-        elif self._progress is None:
+            assert self._connect is not None
+            # The image is built (or taken from Modal's cache) here, on the first job.
+            self._spawner = await self._connect(self._stack)
+        if self._progress is None:
             import modal
 
             self._progress = await self._stack.enter_async_context(modal.Queue.ephemeral())

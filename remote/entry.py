@@ -1,9 +1,10 @@
 """What the entrypoints and web endpoints of `remote.app` do, kept free of `modal` so it can be
 tested and read on its own.
 
-`run_pipeline` is `modal run remote/app.py::main`: core's pipeline with the Modal backend, so the
-trained weights are deployed here (with a diff and a backup) and the validation report is saved
-here in the usual layout, exactly as `ewtui --run` does. Progress is printed as plain lines.
+`run_main` is `modal run remote/app.py::main`: core's runner with the Modal backend that
+`remote.app` builds, so the trained weights are deployed here (with a diff and a backup) and the
+validation report is saved here in the usual layout, exactly as `ewtui --run` does. Progress is
+printed as plain lines.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
+from core.backend import Backend
 from core.config import load_project_config
-from core.errors import EwtuiError, UsageError
+from core.errors import EwtuiError, ExitCode, UsageError
 from core.events import (
     DoneEvent,
     GenerationEvent,
@@ -31,12 +33,11 @@ from core.fsutil import atomic_write_bytes
 from core.heldout import headline, listing_headline
 from core.jobs import JobResult
 from core.paths import Workspace
-from core.pipeline import Pipeline, RunRecord
-from core.plan import RunOptions, build_plan
+from core.plan import Plan, RunOptions, build_plan
+from core.record import RunRecord
+from core.runner import run_pipeline
 from core.weights import DeployRecord
 from remote.names import IMAGE_WORKSPACE
-
-EXIT = {"ok": 0, "failed": 1, "interrupted": 130}
 
 
 class LinePrinter:
@@ -109,9 +110,12 @@ def summarize(record: RunRecord) -> str:
     return "\n".join(lines)
 
 
-async def run_pipeline(
-    backend_cls: Any,
-    spawner: Any,
+BackendFactory = Callable[[Workspace, Plan], Backend]
+"""Builds the backend of a plan (`remote.app.make_backend` with the app's spawner)."""
+
+
+async def run_main(
+    make_backend: BackendFactory,
     *,
     mode: str = "full",
     single: str | None = None,
@@ -150,24 +154,17 @@ async def run_pipeline(
         lines = str(exc).splitlines()
         where = lines[1] if len(lines) > 1 else ""
         print(f"error: {where}: {lines[-1].strip()}", file=printer.out)
-        return 2
-    backend = backend_cls(
-        ws,
-        resources=project.modal,
-        spawner=spawner,
-        run_id=plan.run_id,
-        validation_timeout_s=plan.validation.timeout_s,
-    )
+        return ExitCode.USAGE
+    backend = make_backend(ws, plan)
     est = plan.cost_estimate()
     printer.out.write(
         f"run {plan.run_id}: {len(plan.train_jobs())} training and {len(plan.validate_jobs())} "
         f"validation jobs on Modal, about {plan.total_games():,} games, "
         f"estimated {est.describe(project.pricing.currency)}\n"
     )
-    async with backend:
-        record = await Pipeline(plan, backend, ws, printer).run()
+    record = await run_pipeline(plan, backend, ws, printer)
     print(summarize(record), file=printer.out, flush=True)
-    return EXIT.get(record.state, 1)
+    return ExitCode.of_run(record.state)
 
 
 def print_listing(rows: list[dict[str, Any]], out: IO[str] | None = None) -> None:
@@ -230,8 +227,7 @@ async def run_in_container(
     options: dict[str, Any],
     run_id: str,
     volume_root: Path,
-    spawner: Any,
-    backend_cls: Any,
+    make_backend: BackendFactory,
     commit: Callable[[], Awaitable[None]],
 ) -> dict[str, Any]:
     """A run inside Modal: jobs fan out to the app's functions; the run record and the merged
@@ -242,12 +238,7 @@ async def run_in_container(
     ws = Workspace(Path(str(IMAGE_WORKSPACE)), out_dir)
     project = load_project_config(ws.configs_file)
     plan = build_plan(project, RunOptions.model_validate(options), ws, run_id=run_id)
-    backend = backend_cls(
-        ws, resources=project.modal, spawner=spawner, run_id=run_id,
-        validation_timeout_s=plan.validation.timeout_s, follow_system_logs=False,
-    )  # fmt: skip
-    async with backend:
-        record = await Pipeline(plan, backend, ws, LinePrinter(sys.stdout)).run()
+    record = await run_pipeline(plan, make_backend(ws, plan), ws, LinePrinter(sys.stdout))
     await commit()
     return {"run_id": run_id, "state": record.state, "record": json.loads(record.model_dump_json())}
 

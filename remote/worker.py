@@ -22,9 +22,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from core.binaries import Binaries, ensure_binaries
-from core.errors import EwtuiError
+from core.errors import EwtuiError, UsageError
 from core.events import CheckpointEvent, JobEvent, LogEvent, PipelineEvent
-from core.jobs import JobResult, JobSpec, TrainJob, ValidateJob, run_job
+from core.job_process import run_job
+from core.jobs import JobResult, JobSpec, TrainJob, ValidateJob
 from core.paths import Workspace
 from core.snapshot import safe_extract
 from core.validation import parse_report, save_report
@@ -57,7 +58,7 @@ def job_dir(root: Path, run_id: str, job_id: str) -> Path:
     """The experiments directory of one job of one run on the volume."""
     for part, what in ((run_id, "run id"), (job_id, "job id")):
         if not part or "/" in part or part.startswith("."):
-            raise EwtuiError(f"bad {what} `{part}`", exit_code=2)
+            raise UsageError(f"bad {what} `{part}`")
     return root / VOLUME_EXPERIMENTS / run_id / job_id
 
 
@@ -261,7 +262,7 @@ def resolve_name(root: Path, name: str | None) -> tuple[str, list[Path]]:
     run, as run ids sort by their start time), and the name the archive is called by."""
     roots = _job_roots(root)
     if not roots:
-        raise EwtuiError("the volume holds no experiments yet", exit_code=2)
+        raise UsageError("the volume holds no experiments yet")
     if name is None:
         name = max(run for run, _, _ in roots)
     dirs = [
@@ -271,7 +272,7 @@ def resolve_name(root: Path, name: str | None) -> tuple[str, list[Path]]:
         if run_id == name or exp.name == name
     ]
     if not dirs:
-        raise EwtuiError(f"no run or experiment named `{name}` on the volume", exit_code=2)
+        raise UsageError(f"no run or experiment named `{name}` on the volume")
     return name, dirs
 
 

@@ -13,9 +13,10 @@ from core.errors import BackendUnavailable
 from core.events import JobEvent, JobStateChanged, PhaseChanged, parse_event_line
 from core.local import LocalBackend
 from core.paths import Workspace
-from core.pipeline import Pipeline
 from core.plan import RunOptions, build_plan
-from tui.headless import Reporter, make_backend, plain_output, run_pipeline
+from core.runner import run_pipeline
+from tui.backends import make_backend
+from tui.headless import Reporter, plain_output
 
 
 def events() -> list:  # type: ignore[type-arg]
@@ -89,7 +90,7 @@ def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
 
     local_plan = build_plan(project, RunOptions(mode="validate-only", preset="smoke", cores=2), ws)
     local = ClosingLocal(ws, cores=2, bins=fake_bins)
-    record = asyncio.run(run_pipeline(Pipeline(local_plan, local, ws, lambda e: None), local))
+    record = asyncio.run(run_pipeline(local_plan, local, ws, lambda e: None))
     assert record.state == "ok" and closed == ["closed"]
 
     # Closed also when the run stops on an error.
@@ -100,7 +101,7 @@ def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
 
     monkeypatch.setattr(local, "check", broken_check)
     with pytest.raises(BackendUnavailable):
-        asyncio.run(run_pipeline(Pipeline(local_plan, local, ws, lambda e: None), local))
+        asyncio.run(run_pipeline(local_plan, local, ws, lambda e: None))
     assert closed == ["closed", "closed"]
 
 
@@ -115,7 +116,7 @@ def test_the_summaries_lead_with_the_held_out_result_and_the_gate(
     options = RunOptions(mode="train-only", preset="smoke", cores=2, single="generalist")
     plan = build_plan(project, options, ws)
     local = LocalBackend(ws, cores=2, bins=fake_bins)
-    record = asyncio.run(run_pipeline(Pipeline(plan, local, ws, lambda e: None), local))
+    record = asyncio.run(run_pipeline(plan, local, ws, lambda e: None))
     head = "+1.0 points vs deployed [-1.4, 3.4]"
     text = render_run_summary(record)
     assert "train-generalist" in text and head in text

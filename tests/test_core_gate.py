@@ -14,8 +14,9 @@ from core.config import load_project_config
 from core.gate import decide, tune_evaluator
 from core.local import LocalBackend
 from core.paths import Workspace
-from core.pipeline import Pipeline, RunRecord
+from core.pipeline import Pipeline
 from core.plan import RunOptions, build_plan
+from core.record import RunRecord
 
 
 def run(ws: Workspace, bins: Binaries, **opts: object) -> RunRecord:

@@ -6,7 +6,8 @@ import pytest
 from core.binaries import Binaries
 from core.config import TrainingConfig
 from core.events import GenerationEvent, JobEvent, JobStateChanged, LogEvent, PipelineEvent
-from core.jobs import TrainJob, ValidateJob, run_job
+from core.job_process import run_job
+from core.jobs import TrainJob, ValidateJob
 from core.paths import Workspace
 
 

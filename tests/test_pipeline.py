@@ -17,8 +17,9 @@ from core.config import load_project_config
 from core.events import JobStateChanged, PhaseChanged, PipelineEvent, RunFinished
 from core.local import LocalBackend
 from core.paths import Workspace
-from core.pipeline import Pipeline, RunRecord
+from core.pipeline import Pipeline
 from core.plan import RunOptions, build_plan
+from core.record import RunRecord
 from core.validation import load_report
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from modal_doubles import InProcessSpawner, MemoryQueue
 
 from core.paths import Workspace
 from remote import preflight
-from remote.backend import InProcessSpawner, ModalBackend
-from remote.entry import archive_name, call_status, print_listing, run_pipeline, web_options
-from remote.memqueue import MemoryQueue
+from remote.backend import ModalBackend
+from remote.entry import archive_name, call_status, print_listing, run_main, web_options
 
 REPO = Path(__file__).resolve().parents[1]
 MODAL = Path(sys.executable).with_name("modal")
@@ -133,11 +133,15 @@ def test_missing_package_is_reported_before_the_token(
     assert preflight.modal_problem() == preflight.FIX_NOT_INSTALLED
 
 
+async def _unreachable(stack: object) -> Any:
+    raise AssertionError("check() must not connect")
+
+
 async def test_backend_check_raises_the_fix_offline(no_modal_env: Path, ws: Workspace) -> None:
     from core.errors import BackendUnavailable
 
     with pytest.raises(BackendUnavailable, match="modal token new") as err:
-        await ModalBackend(ws).check()
+        await ModalBackend(ws, connect=_unreachable).check()
     assert err.value.exit_code == 3
 
 
@@ -146,8 +150,9 @@ def test_check_does_not_import_modal(tmp_path: Path) -> None:
         "import asyncio, sys\n"
         "from core.paths import Workspace\n"
         "from remote.backend import ModalBackend\n"
+        "async def connect(stack): raise AssertionError\n"
         "try:\n"
-        "    asyncio.run(ModalBackend(Workspace('.')).check())\n"
+        "    asyncio.run(ModalBackend(Workspace('.'), connect=connect).check())\n"
         "except Exception as e:\n"
         "    print(type(e).__name__)\n"
         "print('modal' in sys.modules)\n"
@@ -185,13 +190,12 @@ async def test_main_runs_core_pipeline_and_reports_bad_flags(
     monkeypatch.setenv("EWTUI_BIN_DIR", str(real_bin_dir))
     monkeypatch.setenv("EWTUI_CONTAINER_CORES", "2")
     spawner = InProcessSpawner(a.train, a.validate_matchup, a.validate_all)
-    backend_cls = functools.partial(ModalBackend, progress=MemoryQueue())
+    backend = functools.partial(a.make_backend, spawner=spawner, progress=MemoryQueue())
 
     out = io.StringIO()
-    code = await run_pipeline(
-        backend_cls, spawner, mode="validate-only", preset="smoke", sequential=True, ws=ws,
-        out=out,
-    )  # fmt: skip
+    code = await run_main(
+        backend, mode="validate-only", preset="smoke", sequential=True, ws=ws, out=out
+    )
     assert code == 0, out.getvalue()
     assert "[validate-all] ok" in out.getvalue()
     [saved] = list(ws.validation_dir.iterdir())
@@ -205,7 +209,7 @@ async def test_main_runs_core_pipeline_and_reports_bad_flags(
     ]
     for kwargs, needle in cases:
         out = io.StringIO()
-        code = await run_pipeline(backend_cls, spawner, ws=ws, out=out, **kwargs)
+        code = await run_main(backend, ws=ws, out=out, **kwargs)
         text = out.getvalue().strip()
         assert code == 2 and needle in text and len(text.splitlines()) == 1, text
 

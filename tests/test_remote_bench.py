@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from modal_doubles import MemoryQueue
 
 from core.events import JobEvent, LogEvent, PipelineEvent, ProgressEvent
 from core.jobs import TrainJob
 from core.paths import Workspace
 from remote.backend import ModalBackend, data_snapshot
-from remote.memqueue import MemoryQueue
 from remote.relay import QueueRelay
 
 EVENTS = 40

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from modal_doubles import MAX_ITEM_BYTES, MemoryQueue
+
 from core.events import JobEvent, JobStateChanged, LogEvent, ProgressEvent
-from remote.memqueue import MAX_ITEM_BYTES, MemoryQueue
 from remote.relay import MAX_BATCH_BYTES, QueueRelay, decode_item, event_line
 
 

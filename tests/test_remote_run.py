@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import make_workspace
+from modal_doubles import InProcessSpawner, MemoryQueue
 
 from core.config import load_project_config
 from core.events import CheckpointEvent, GenerationEvent, JobEvent, PipelineEvent
@@ -22,8 +23,7 @@ from core.paths import Workspace
 from core.pipeline import Pipeline
 from core.plan import Plan, RunOptions, build_plan
 from core.snapshot import safe_extract
-from remote.backend import InProcessSpawner, ModalBackend, data_snapshot
-from remote.memqueue import MemoryQueue
+from remote.backend import ModalBackend, data_snapshot
 from remote.relay import decode_item
 
 # `.local()` warns that the volume is not mounted: the temporary directory stands in for it.
@@ -340,12 +340,10 @@ async def test_call_failures_become_job_failures_with_their_fix(ws: Workspace) -
 async def test_an_image_that_does_not_build_fails_every_job_with_the_fix(ws: Workspace) -> None:
     import modal.exception
 
-    backend = ModalBackend(ws, run_id="r", spawner=None)
-
-    async def broken() -> None:
+    async def broken(stack: object) -> Any:
         raise modal.exception.ImageBuildError("Image build for im-2 failed", "im-2")
 
-    backend._start_transport = broken  # type: ignore[method-assign]
+    backend = ModalBackend(ws, run_id="r", connect=broken)
     spec = TrainJob.model_validate(
         {"id": "train-y", "cores": 16, "config": {"name": "y", "tag": "y", "mode": "generalist"}}
     )

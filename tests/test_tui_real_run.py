@@ -74,9 +74,10 @@ async def test_modal_run_shows_containers(
 ) -> None:
     """The Modal backend with its function bodies run here (`.local()`, a temporary directory
     for the volume, an in-memory queue): the monitor shows each job's container id."""
+    from modal_doubles import InProcessSpawner, MemoryQueue
+
     from remote import app as remote_app
-    from remote.backend import InProcessSpawner, ModalBackend
-    from remote.memqueue import MemoryQueue
+    from remote.backend import ModalBackend
 
     volume = tmp_path / "volume"
     volume.mkdir()

@@ -142,7 +142,7 @@ class EwtuiApp(App[None]):
         """The backend `plan` goes to; the same choice (and preflight) as `ewtui --run`."""
         if self._backend_factory is not None:
             return self._backend_factory(plan.options.backend, plan.options)
-        from tui.headless import make_backend
+        from tui.backends import make_backend
 
         return make_backend(self.workspace, plan)
 
@@ -169,14 +169,12 @@ class EwtuiApp(App[None]):
         self.switch_mode("monitor")
 
     async def _run_pipeline(self, plan: Any, backend: Backend) -> Any:
-        from core.pipeline import Pipeline
-        from tui.headless import run_pipeline
+        from core.runner import run_pipeline
 
         def emit(event: PipelineEvent) -> None:
             self.post_message(PipelineMessage(event))
 
-        # A remote backend holds a connection and a queue drain open until closed.
-        return await run_pipeline(Pipeline(plan, backend, self.workspace, emit), backend)
+        return await run_pipeline(plan, backend, self.workspace, emit)
 
     def on_pipeline_message(self, message: PipelineMessage) -> None:
         self.run_view.apply(message.event)

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BACKEND, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from core.errors import ExitCode
 
 _EPILOG = """\
 exit codes: 0 ok, 1 a job failed, 2 usage or config error, 3 backend unavailable,
-130 interrupted. Full reference: docs/cli.md."""
+130 interrupted (core.errors.ExitCode). Full reference: docs/cli.md."""
 
 
 def _positive_int(text: str) -> int:
@@ -52,7 +52,7 @@ def _positive_float(text: str) -> float:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         # One line and exit code 2, without the usage block argparse would print.
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,10 +264,10 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
         rows = rows[: args.limit]
     if args.json or args.sub_json:
         print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if not rows:
         print(f"no experiments in {store.ws.experiments_dir}")
-        return EXIT_OK
+        return ExitCode.OK
     print(f"{'experiment':<40} {'kind':<10} {'tag/verdict':<20} {'best fit':>8} {'gens':>9}")
     for r in rows:
         label = (r.tag or "") if r.kind == "train" else (r.verdict or "")
@@ -280,7 +280,7 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
             else (f"{r.games} g" if r.games is not None else "-")
         )
         print(f"{r.id:<40} {r.kind:<10} {label:<20} {fit:>8} {gens:>9}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _resolve_weights(ws: Any, ref: str) -> Path:
@@ -314,7 +314,7 @@ def _cmd_weights(args: argparse.Namespace) -> int:
         deltas = W.diff(a, b, spec)
         if args.sub_json:
             print(json.dumps([d.model_dump() for d in deltas], indent=2))
-            return EXIT_OK
+            return ExitCode.OK
         print(f"{'weight':<26} {'A':>12} {'B':>12} {'delta':>12} {'%':>9}")
         for d in deltas:
             pct = f"{d.pct:+.1f}%" if d.pct is not None else "-"
@@ -322,7 +322,7 @@ def _cmd_weights(args: argparse.Namespace) -> int:
             print(f"{d.name:<26} {d.old:>12.6g} {d.new:>12.6g} {d.delta:>+12.4g} {pct:>9}{mark}")
         changed = sum(1 for d in deltas if d.delta != 0)
         print(f"{changed} of {len(deltas)} weights differ")
-        return EXIT_OK
+        return ExitCode.OK
     if args.weights_command == "deploy":
         return _weights_deploy(ws, args)
     if args.list:
@@ -331,11 +331,11 @@ def _cmd_weights(args: argparse.Namespace) -> int:
             print(f"no backups in {ws.history_dir}")
         for e in entries:
             print(f"{e.stamp:<18} {e.target:<11} {e.path}")
-        return EXIT_OK
+        return ExitCode.OK
     restored = W.rollback(ws)
     for e in restored:
         print(f"restored {ws.weights_file(e.target)} from {e.path}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _confirm(question: str) -> bool:
@@ -388,10 +388,10 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
     if decision.action == "keep":
         if not sys.stdin.isatty():
             print("not deployed (add --force to deploy anyway)")
-            return EXIT_OK
+            return ExitCode.OK
         if not _confirm("Deploy anyway (override the gate)?"):
             print("not deployed")
-            return EXIT_OK
+            return ExitCode.OK
     rec = W.deploy(ws, source, target)
     print(f"deployed {rec.source} -> {rec.path}")
     print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
@@ -403,7 +403,7 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
         from core.ladder import update_after_deploy
 
         print(update_after_deploy(ws))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_ladder(args: argparse.Namespace) -> int:
@@ -429,10 +429,10 @@ def _cmd_ladder(args: argparse.Namespace) -> int:
     lad = L.current(ws, settings)
     if args.sub_json:
         print(json.dumps(lad.model_dump(mode="json"), indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     for line in L.render(lad):
         print(line)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -441,7 +441,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from tui.app import run_app
 
     run_app()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -480,11 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sub_json = False
     if args.command == "ladder" and args.json:
         args.sub_json = True
-    try:
-        from core.errors import EwtuiError
-    except ImportError as exc:  # a broken install: say so on one line
-        print(f"ewtui: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    from core.errors import EwtuiError
+
     try:
         return _dispatch(args, parser)
     except EwtuiError as err:
@@ -492,9 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         print("ewtui: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
 
 
 if __name__ == "__main__":

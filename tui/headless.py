@@ -18,9 +18,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from core.backend import Backend
 from core.config import load_project_config
-from core.errors import BackendUnavailable
+from core.errors import ExitCode
 from core.events import (
     DoneEvent,
     GenerationEvent,
@@ -38,10 +37,10 @@ from core.events import (
 from core.heldout import fmt_heldout_fitness, fmt_train_fitness, headline, parse_heldout
 from core.jobs import JobResult
 from core.paths import Workspace
-from core.pipeline import Pipeline, RunRecord
 from core.plan import Plan, RunOptions, build_plan
-
-EXIT_CODES = {"ok": 0, "failed": 1, "interrupted": 130, "running": 1}
+from core.record import RunRecord
+from core.runner import run_pipeline
+from tui.backends import make_backend
 
 
 def plain_output(console: Console) -> bool:
@@ -263,53 +262,6 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
 # --- entry -------------------------------------------------------------------------------------
 
 
-def make_backend(ws: Workspace, plan: Plan) -> Backend:
-    """The backend of ``plan``: local with its core budget, or Modal with the project's
-    resources, the plan's run id and validation timeout. Close it after the run
-    (:func:`close_backend`)."""
-    options = plan.options
-    if options.backend == "modal":
-        try:
-            from remote.preflight import modal_problem
-
-            problem = modal_problem()
-        except ImportError:
-            problem = None
-        if problem:
-            raise BackendUnavailable(problem)
-        try:
-            from remote.backend import ModalBackend
-        except ImportError as err:
-            raise BackendUnavailable(
-                f"the Modal backend cannot be loaded ({err}): run `pip install 'modal~=1.6'`"
-            ) from None
-        backend: Backend = ModalBackend(
-            ws,
-            resources=plan.resources,
-            run_id=plan.run_id,
-            validation_timeout_s=plan.validation.timeout_s,
-        )
-        return backend
-    from core.local import LocalBackend
-
-    return LocalBackend(ws, cores=options.cores)
-
-
-async def close_backend(backend: Backend) -> None:
-    """Release what a backend holds open after a run (Modal: the queue drain and the app)."""
-    aclose = getattr(backend, "aclose", None)
-    if aclose is not None:
-        await aclose()
-
-
-async def run_pipeline(pipeline: Pipeline, backend: Backend) -> RunRecord:
-    """Run ``pipeline`` and close ``backend`` whatever happens."""
-    try:
-        return await pipeline.run()
-    finally:
-        await close_backend(backend)
-
-
 def run_headless(
     ws: Workspace,
     options: RunOptions,
@@ -338,20 +290,19 @@ def run_headless(
                 "ewtui: building tune and validate (cargo build --release in rust/; "
                 "first use or changed Rust sources)"
             )
-    pipeline = Pipeline(plan, backend, ws, reporter.handle)
     try:
         with reporter:
-            record = asyncio.run(run_pipeline(pipeline, backend))
+            record = asyncio.run(run_pipeline(plan, backend, ws, reporter.handle))
     except KeyboardInterrupt:
         # A second Ctrl-C stops the loop before the jobs end their children: end them here.
-        from core.jobs import kill_children
+        from core.job_process import kill_children
 
         kill_children()
         reporter.line("ewtui: interrupted")
-        return 130
+        return ExitCode.INTERRUPTED
     summary = render_run_summary(record, project.pricing.currency)
     if json_lines:
         err_console.print(summary, markup=False, highlight=False, soft_wrap=True)
     else:
         print(summary, file=out, flush=True)
-    return EXIT_CODES.get(record.state, 1)
+    return ExitCode.of_run(record.state)

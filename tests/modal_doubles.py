@@ -1,16 +1,26 @@
-"""An in-process stand-in for `modal.Queue`: the same `put.aio` / `get_many.aio` calls, the same
-partitions and the same `queue.Empty` on a timeout. It lets the Modal backend and the function
-bodies run end to end on one machine (tests, benchmarks) with the transport as the only change.
+"""Test doubles of Modal's transport, so the Modal backend and the function bodies of
+`remote.app` run end to end on one machine (tests, benchmarks) with the transport as the only
+change:
+
+- `MemoryQueue`: an in-process stand-in for `modal.Queue`: the same `put.aio` / `get_many.aio`
+  calls, the same partitions and the same `queue.Empty` on a timeout;
+- `InProcessSpawner`: runs the app's function bodies here with `.local()`, each call an asyncio
+  task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pickle
 import queue
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
+
+from core.jobs import TrainJob
+from remote.backend import CallHandle, Spec, SystemLog
 
 # Modal's limits, enforced here too so a test notices a relay that would break them.
 MAX_ITEM_BYTES = 1024 * 1024
@@ -71,3 +81,43 @@ class MemoryQueue:
             while part and len(out) < n_values:
                 out.append(pickle.loads(part.popleft()))
             return out
+
+
+class _TaskCall:
+    def __init__(self, task: asyncio.Task[dict[str, Any]], name: str) -> None:
+        self._task = task
+        self.object_id = name
+
+    async def result(self) -> dict[str, Any]:
+        return await asyncio.shield(self._task)
+
+    async def cancel(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+    def system_logs(self) -> AsyncIterator[SystemLog] | None:
+        return None
+
+
+@dataclass
+class InProcessSpawner:
+    """Runs the app's function bodies here with `.local()`, each call as an asyncio task: the
+    same code as in a container, with this machine standing in for Modal."""
+
+    train: Any
+    validate_matchup: Any
+    validate_all: Any
+    calls: list[str] = field(default_factory=list)
+
+    async def spawn(
+        self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
+    ) -> CallHandle:
+        if isinstance(spec, TrainJob):
+            fn = self.train
+        else:
+            fn = self.validate_matchup if spec.matchup else self.validate_all
+        name = f"local-call-{len(self.calls) + 1}"
+        self.calls.append(name)
+        coro = fn.local(spec.model_dump(mode="json"), snapshot, run_id, progress)
+        return _TaskCall(asyncio.ensure_future(coro), name)

@@ -1,0 +1,1 @@
+"""The screens of the control center, one module per screen."""

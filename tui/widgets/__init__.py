@@ -1,0 +1,1 @@
+"""The widgets the screens are built from, and the run view they draw."""
