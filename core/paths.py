@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import ConfigError
-
-FACTIONS: tuple[str, ...] = ("argentum", "symbiote", "obsidion")
-"""The playable factions in their fixed order (the order every report uses)."""
+from core.factions import FACTIONS
 
 
 class Workspace:

@@ -20,9 +20,9 @@ from core.config import (
 )
 from core.cost import CostEstimate, estimate_core_hours
 from core.errors import ConfigError, UsageError
+from core.factions import PAIRS
 from core.jobs import TrainJob, ValidateJob
 from core.paths import Workspace
-from core.validation import PAIRS
 
 Mode = Literal["full", "train-only", "validate-only"]
 MODES: tuple[str, ...] = ("full", "train-only", "validate-only")

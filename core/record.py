@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.cost import CostEstimate
 from core.gate import DeployDecision
@@ -20,21 +20,31 @@ PHASES: tuple[Phase, ...] = get_args(Phase)
 """The phases of a run, in the order they run."""
 
 
-class PhaseRecord(BaseModel):
+class _Deferred(BaseModel):
+    # Validators are built on first use: the TUI imports these types (through core.events) to
+    # draw its first screen, long before a run ends.
+    model_config = ConfigDict(defer_build=True)
+
+
+class PhaseRecord(_Deferred):
     state: PhaseState | Literal["pending"] = "pending"
     started: float | None = None
     finished: float | None = None
     detail: str = ""
 
 
-class JobRecord(BaseModel):
+def _pending() -> dict[str, PhaseRecord]:
+    return {p: PhaseRecord() for p in PHASES}
+
+
+class JobRecord(_Deferred):
     """A job's spec and result, without the file contents it carried."""
 
     spec: dict[str, Any]
     result: dict[str, Any]
 
 
-class ValidationOutcome(BaseModel):
+class ValidationOutcome(_Deferred):
     dir: str
     results: str
     verdict: str
@@ -46,7 +56,7 @@ class ValidationOutcome(BaseModel):
     parts: list[str]
 
 
-class RunRecord(BaseModel):
+class RunRecord(_Deferred):
     version: int = 1
     run_id: str
     state: RunState = "running"
@@ -55,7 +65,7 @@ class RunRecord(BaseModel):
     started: float
     finished: float | None = None
     duration_s: float | None = None
-    phases: dict[str, PhaseRecord] = {p: PhaseRecord() for p in PHASES}
+    phases: dict[str, PhaseRecord] = Field(default_factory=_pending)
     jobs: list[JobRecord] = []
     deploys: list[DeployRecord] = []
     deploy_notes: list[str] = []

@@ -13,16 +13,9 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import ConfigError
+from core.factions import FACTIONS, PAIRS
 from core.fsutil import atomic_write_text
-from core.paths import FACTIONS
 from core.stats import score, sign_test_p, wilson
-
-PAIRS: tuple[tuple[str, str], ...] = (
-    ("argentum", "symbiote"),
-    ("argentum", "obsidion"),
-    ("symbiote", "obsidion"),
-)
-"""Faction pairs in canonical order."""
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "z": 1.959964,

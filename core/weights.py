@@ -17,8 +17,9 @@ import tomli_w
 from pydantic import BaseModel
 
 from core.errors import ConfigError
+from core.factions import FACTIONS
 from core.fsutil import atomic_write_text
-from core.paths import FACTIONS, Workspace
+from core.paths import Workspace
 
 TARGETS: tuple[str, ...] = ("generalist", *FACTIONS)
 

@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
-from core.paths import FACTIONS, Workspace
+from core.factions import FACTIONS, PAIRS
+from core.paths import Workspace
 from core.stats import score, wilson
-from core.validation import DEFAULT_THRESHOLDS, PAIRS, Matchup, recompute, save_report
+from core.validation import DEFAULT_THRESHOLDS, Matchup, recompute, save_report
 from core.weights import load_spec
 
 TRAIN_EXPERIMENTS = (

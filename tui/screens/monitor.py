@@ -18,9 +18,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from core.record import PHASES
 from tui.widgets.job_card import JobCard, _safe_id
 from tui.widgets.log_pane import LogPane
-from tui.widgets.run_view import PHASES, RunView
+from tui.widgets.run_view import RunView
 
 if TYPE_CHECKING:
     from tui.app import EwtuiApp

@@ -26,9 +26,8 @@ from core.events import (
     StartEvent,
 )
 from core.heldout import HeldOut, fmt_heldout_fitness, fmt_points, parse_heldout
+from core.record import PHASES
 from tui.widgets.log_pane import DEFAULT_MAX_LINES
-
-PHASES = ("train", "deploy", "validate", "save")
 
 FINAL_STATES = frozenset({"ok", "failed", "cancelled", "timeout", "skipped"})
 
