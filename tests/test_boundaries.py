@@ -1,29 +1,12 @@
-"""Import boundaries: core never imports textual or modal; remote never imports textual."""
+"""What the import-linter contracts (pyproject.toml, run by scripts/test.sh) cannot see: they
+read imports statically, and `ewtui`'s command module imports the Textual app lazily, inside
+the command that opens it. This checks at run time that the headless front end loads neither
+textual nor modal (`ewtui --run` and `ewtui --help` stay fast and work without a terminal)."""
 
 import subprocess
 import sys
 
 from conftest import REPO
-
-CORE_MODULES = [
-    "core.errors",
-    "core.paths",
-    "core.fsutil",
-    "core.events",
-    "core.config",
-    "core.binaries",
-    "core.jobs",
-    "core.backend",
-    "core.local",
-    "core.plan",
-    "core.pipeline",
-    "core.experiments",
-    "core.validation",
-    "core.stats",
-    "core.weights",
-    "core.snapshot",
-    "core.cost",
-]
 
 
 def loaded_after(imports: list[str]) -> set[str]:
@@ -37,21 +20,6 @@ def loaded_after(imports: list[str]) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_core_imports_neither_textual_nor_modal() -> None:
-    mods = loaded_after(CORE_MODULES)
-    assert not {m for m in mods if m.split(".")[0] in ("textual", "modal")}
-
-
 def test_headless_front_end_does_not_load_textual() -> None:
-    mods = loaded_after(["tui.cli", "tui.headless"])
+    mods = loaded_after(["tui.cli", "tui.headless", "tui.backends"])
     assert not {m for m in mods if m.split(".")[0] in ("textual", "modal")}
-
-
-def test_remote_never_imports_textual() -> None:
-    remote = sorted(
-        p.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
-        for p in (REPO / "remote").glob("*.py")
-        if p.name != "__init__.py"
-    )
-    mods = loaded_after(["remote", *remote])
-    assert not {m for m in mods if m.split(".")[0] == "textual"}
