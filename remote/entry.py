@@ -19,95 +19,26 @@ from typing import IO, Any
 from core.backend import Backend
 from core.config import load_project_config
 from core.errors import EwtuiError, ExitCode, UsageError
-from core.events import (
-    DoneEvent,
-    GenerationEvent,
-    JobEvent,
-    JobStateChanged,
-    LogEvent,
-    PhaseChanged,
-    PipelineEvent,
-    RunFinished,
-)
+from core.events import PipelineEvent
 from core.fsutil import atomic_write_bytes
-from core.heldout import headline, listing_headline
-from core.jobs import JobResult
+from core.heldout import listing_headline
 from core.paths import Workspace
 from core.plan import Plan, RunOptions, build_plan
-from core.record import RunRecord
 from core.runner import run_pipeline
-from core.weights import DeployRecord
+from core.summary import PlainProgress, plan_line, render_run_summary
 from remote.names import IMAGE_WORKSPACE
 
 
 class LinePrinter:
-    """Plain progress lines: job states, one line per generation, phases, warnings."""
+    """Plain progress lines (:class:`core.summary.PlainProgress`) on a stream."""
 
     def __init__(self, out: IO[str] | None = None) -> None:
         self.out = out or sys.stderr
+        self._text = PlainProgress()
 
     def __call__(self, ev: PipelineEvent) -> None:
-        line = self.format(ev)
-        if line:
+        for line in self._text.lines(ev):
             print(line, file=self.out, flush=True)
-
-    @staticmethod
-    def format(ev: PipelineEvent) -> str | None:
-        if isinstance(ev, PhaseChanged):
-            return f"== {ev.phase}: {ev.state}" + (f" ({ev.detail})" if ev.detail else "")
-        if isinstance(ev, JobStateChanged):
-            return f"[{ev.job_id}] {ev.state}" + (f": {ev.detail}" if ev.detail else "")
-        if isinstance(ev, RunFinished):
-            return f"== run {ev.record.run_id}: {ev.record.state} ({ev.record.path})"
-        if not isinstance(ev, JobEvent):
-            return None
-        tag = f"[{ev.job_id}@{ev.container_id}]" if ev.container_id else f"[{ev.job_id}]"
-        e = ev.event
-        if isinstance(e, GenerationEvent):
-            best = f"{e.best_fitness:.4f}" if e.best_fitness is not None else "-"
-            wr = f"{e.best_win_rate:.1%}" if e.best_win_rate is not None else "-"
-            return f"{tag} gen {e.gen}/{e.generations} in-training best {best} win {wr}"
-        if isinstance(e, LogEvent) and e.level in ("warn", "error"):
-            return f"{tag} {e.level}: {e.msg}"
-        if isinstance(e, DoneEvent):
-            return f"{tag} done"
-        return None
-
-
-def _deploy_lines(d: DeployRecord) -> list[str]:
-    """The deployed file, its backup, and each weight that changed (old -> new)."""
-    backup = f" (previous kept as {d.backup})" if d.backup else ""
-    out = [f"deployed {d.target} to {d.path}{backup}"]
-    for w in d.deltas:
-        if w.delta:
-            mark = " !" if w.large else ""
-            out.append(f"    {w.name}: {w.old:g} -> {w.new:g} ({w.delta:+g}){mark}")
-    return out
-
-
-def _result_line(res: JobResult) -> str:
-    """A job's state and time; for training, its held-out headline (or the in-training value,
-    named as such)."""
-    extra = f": {headline(res.summary)}" if res.kind == "train" and res.ok else ""
-    err = f" ({res.error})" if res.error and not res.ok else ""
-    return f"  {res.job_id}: {res.state} in {res.duration_s:.0f} s{extra}{err}"
-
-
-def summarize(record: RunRecord) -> str:
-    lines = [f"run {record.run_id}: {record.state}"]
-    lines += [_result_line(res) for res in record.results()]
-    lines += [f"  gate: {note}" for note in record.deploy_notes]
-    for d in record.deploys:
-        lines += [f"  {line}" for line in _deploy_lines(d)]
-    if record.ladder:
-        lines.append(f"  {record.ladder}")
-    if record.validation is not None:
-        v = record.validation
-        lines.append(f"  validation: {v.verdict}, {v.games:,} games, saved in {v.dir}")
-    if record.cost is not None:
-        lines.append(f"  cost: {record.cost.describe()}")
-    lines.append(f"  record: {record.path}")
-    return "\n".join(lines)
 
 
 BackendFactory = Callable[[Workspace, Plan], Backend]
@@ -156,14 +87,10 @@ async def run_main(
         print(f"error: {where}: {lines[-1].strip()}", file=printer.out)
         return ExitCode.USAGE
     backend = make_backend(ws, plan)
-    est = plan.cost_estimate()
-    printer.out.write(
-        f"run {plan.run_id}: {len(plan.train_jobs())} training and {len(plan.validate_jobs())} "
-        f"validation jobs on Modal, about {plan.total_games():,} games, "
-        f"estimated {est.describe(project.pricing.currency)}\n"
-    )
+    print(plan_line(plan, backend), file=printer.out, flush=True)
     record = await run_pipeline(plan, backend, ws, printer)
-    print(summarize(record), file=printer.out, flush=True)
+    currency = project.pricing.currency
+    print(render_run_summary(record, currency), file=printer.out, flush=True)
     return ExitCode.of_run(record.state)
 
 

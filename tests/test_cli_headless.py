@@ -108,8 +108,7 @@ def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
 def test_the_summaries_lead_with_the_held_out_result_and_the_gate(
     ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from remote.entry import summarize
-    from tui.headless import render_run_summary
+    from core.summary import render_run_summary
 
     monkeypatch.setenv("FAKE_H2H", "0.51")
     project = load_project_config(ws.configs_file)
@@ -123,6 +122,20 @@ def test_the_summaries_lead_with_the_held_out_result_and_the_gate(
     assert "held-out fitness 0.505 [" in text and "in-training best" in text and "(noisy)" in text
     assert f"Deploy gate:\n  generalist: kept the deployed file: {head}" in text
     assert "Deployed weights:" not in text
-    short = summarize(record)
-    assert "train-generalist: ok in" in short and short.count(head) == 2
-    assert f"gate: generalist: kept the deployed file: {head}" in short
+
+
+def test_modal_run_prints_the_same_lines_as_ewtui_run() -> None:
+    """One renderer: `modal run ::main` and `ewtui --run` without a terminal print the same
+    progress lines for the same events."""
+    from remote.entry import LinePrinter
+
+    buf = io.StringIO()
+    with Reporter(Console(file=buf, force_terminal=False, width=200), None, plain=True) as rep:
+        for e in events():
+            rep.handle(e)
+    out = io.StringIO()
+    printer = LinePrinter(out)
+    for e in events():
+        printer(e)
+    assert out.getvalue().splitlines() == buf.getvalue().splitlines()
+    assert "[train-generalist] warn: sigma is small" in out.getvalue()

@@ -1,0 +1,188 @@
+"""Runs in plain text, the same for every front end (`ewtui --run`, `modal run
+remote/app.py::main`, the runs started over HTTP): progress as one line per event worth a line,
+and a finished run's record as a summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.backend import Backend
+from core.events import (
+    GenerationEvent,
+    JobEvent,
+    JobStateChanged,
+    LogEvent,
+    MatchupEvent,
+    PhaseChanged,
+    PipelineEvent,
+    ProgressEvent,
+    RunFinished,
+)
+from core.heldout import fmt_heldout_fitness, fmt_train_fitness, headline, parse_heldout
+from core.jobs import JobResult
+from core.plan import Plan
+from core.record import RunRecord
+
+
+class PlainProgress:
+    """Turns pipeline events into plain progress lines: phases, job states, one line per
+    generation, every tenth of a validation's games, warnings and errors.
+
+    With ``quiet`` (beside live progress bars, which show the rest) only what must not be missed
+    gets a line: phases starting, failing or interrupted, failed jobs, warnings and errors."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.matchups: dict[str, int] = {}
+        """Finished matchups per validation job."""
+        self._tenths: dict[str, int] = {}
+
+    def lines(self, ev: PipelineEvent) -> list[str]:
+        line = self._line(ev)
+        return [line] if line is not None else []
+
+    def _line(self, ev: PipelineEvent) -> str | None:
+        if isinstance(ev, JobEvent):
+            return self._job_line(ev)
+        if isinstance(ev, JobStateChanged):
+            if ev.state == "queued" or (self.quiet and ev.state not in ("failed", "timeout")):
+                return None
+            tail = f": {ev.detail}" if ev.detail and ev.state not in ("ok", "running") else ""
+            return f"[{ev.job_id}] {ev.state}{tail}"
+        if isinstance(ev, PhaseChanged):
+            if self.quiet and ev.state not in ("started", "failed", "interrupted"):
+                return None
+            return f"== {ev.phase}: {ev.state}" + (f" ({ev.detail})" if ev.detail else "")
+        if isinstance(ev, RunFinished) and not self.quiet:
+            return f"== run {ev.record.run_id}: {ev.record.state} ({ev.record.path})"
+        return None
+
+    def _job_line(self, ev: JobEvent) -> str | None:
+        e, jid = ev.event, ev.job_id
+        tag = f"[{jid}@{ev.container_id}]" if ev.container_id else f"[{jid}]"
+        if isinstance(e, MatchupEvent):
+            self.matchups[jid] = self.matchups.get(jid, 0) + 1
+            return None
+        if isinstance(e, LogEvent):
+            return f"{tag} {e.level}: {e.msg}" if e.level in ("warn", "error") else None
+        if self.quiet:
+            return None
+        if isinstance(e, GenerationEvent):
+            line = generation_text(e)
+            if line and e.best_win_rate is not None:
+                line += f" win rate {e.best_win_rate:.3f}"
+            return f"{tag} {line}" if line else None
+        if isinstance(e, ProgressEvent) and e.total:
+            pct = (100 * e.done) // e.total
+            if pct // 10 <= self._tenths.get(jid, -1):
+                return None
+            self._tenths[jid] = pct // 10
+            n = self.matchups.get(jid, 0)
+            return f"{tag} games {e.done}/{e.total} ({pct}%), {n} matchups done"
+        return None
+
+
+def generation_text(e: GenerationEvent) -> str:
+    """A training generation in a few words: ``gen 3/20 in-training best 0.512`` (the best
+    in-training fitness so far: noisy, not the held-out result)."""
+    best = e.best_fitness_ever if e.best_fitness_ever is not None else e.best_fitness
+    return f"gen {e.gen}/{e.generations} in-training best {best:.3f}" if best is not None else ""
+
+
+def plan_line(plan: Plan, backend: Backend) -> str:
+    """What a run is about to do, in one line: its jobs, where, how many games, the estimate."""
+    return (
+        f"run {plan.run_id}: {plan.options.mode}, preset {plan.preset}, "
+        f"{len(plan.train_jobs())} training and {len(plan.validate_jobs())} validation jobs on "
+        f"{backend.name} ({backend.capacity_cores} cores), about {plan.total_games():,} games, "
+        f"estimated {plan.cost_estimate().describe(plan.pricing.currency)}"
+    )
+
+
+# --- the summary of a finished run -------------------------------------------------------------
+
+
+def _fmt_rate(x: Any) -> str:
+    return f"{100 * x:.1f}%" if isinstance(x, int | float) else "-"
+
+
+def training_lines(train: list[JobResult]) -> list[str]:
+    """Per training job: its headline (the held-out head-to-head) and, below, the held-out
+    fitness and the noisy in-training value, each named for what it is."""
+    if not train:
+        return []
+    out = ["", f"  {'training job':<26} {'state':<10} {'time':>8}  result (held-out)"]
+    for r in train:
+        s = r.summary
+        head = headline(s) if r.ok else (r.error or "")
+        out.append(f"  {r.job_id:<26} {r.state:<10} {r.duration_s:>7.1f}s  {head}")
+        h = parse_heldout(s)
+        if h is not None:
+            wr = h.win_rates
+            rates = "/".join(_fmt_rate(wr.get(k)) for k in ("random", "greedy", "mcts"))
+            out.append(f"      {fmt_heldout_fitness(h)}; win rate rnd/grd/mcts {rates}")
+            out.append(f"      {fmt_train_fitness(s.get('best_fitness'))}")
+    return out
+
+
+def gate_lines(record: RunRecord) -> list[str]:
+    """The deploy gate's one line per target (and the other notes of the deploy phase)."""
+    if not record.deploy_notes:
+        return []
+    return ["", "Deploy gate:", *(f"  {note}" for note in record.deploy_notes)]
+
+
+def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
+    """The summary printed when a run ends: jobs, validation, deploys, cost."""
+    out: list[str] = []
+    dur = f"{record.duration_s:.1f} s" if record.duration_s is not None else "-"
+    out.append(f"Run {record.run_id}: {record.state.upper()} ({record.backend} backend, {dur})")
+    results = record.results()
+    out.extend(training_lines([r for r in results if r.kind == "train"]))
+    val = [r for r in results if r.kind == "validate"]
+    if val:
+        out.append("")
+        out.append(f"  {'validation job':<26} {'state':<10} {'games':>8}  {'':<22} {'time':>8}")
+        for r in val:
+            games = r.summary.get("games", "-")
+            out.append(
+                f"  {r.job_id:<26} {r.state:<10} {games!s:>8}  {'':<22} {r.duration_s:>7.1f}s"
+            )
+    v = record.validation
+    if v is not None:
+        out.append("")
+        part = "" if v.complete else " (partial: some faction pairs failed)"
+        out.append(f"Validation: verdict {v.verdict.upper()}{part}, {v.games} games, {v.dir}")
+        rates = "  ".join(f"{f} {_fmt_rate(r)}" for f, r in v.faction_win_rates.items())
+        out.append(f"  faction win rates: {rates}")
+        if v.first_seat_win_rate is not None:
+            out.append(f"  first seat: {_fmt_rate(v.first_seat_win_rate)}")
+    out.extend(gate_lines(record))
+    if record.deploys:
+        out.append("")
+        out.append("Deployed weights:")
+        for d in record.deploys:
+            backup = f" (previous kept in {d.backup})" if d.backup else " (new file)"
+            out.append(f"  {d.target}: {d.path}{backup}")
+            changed = sorted(
+                (x for x in d.deltas if x.delta != 0), key=lambda x: -abs(x.pct or 0.0)
+            )
+            for x in changed[:6]:
+                pct = f" ({x.pct:+.1f}%)" if x.pct is not None else ""
+                mark = "  large" if x.large else ""
+                out.append(f"    {x.name:<24} {x.old:>10.4g} -> {x.new:<10.4g}{pct}{mark}")
+            if len(changed) > 6:
+                out.append(f"    ... {len(changed) - 6} more changed weights")
+    if record.ladder:
+        out.append(f"Strength ladder: {record.ladder}")
+    cost = record.cost
+    if cost is not None:
+        out.append("")
+        billed = "" if record.billed else " (local run: not billed; the Modal price for reference)"
+        out.append(f"Estimated cost: {cost.describe(currency)}{billed}")
+    if record.errors:
+        out.append("")
+        out.append("Errors:")
+        out.extend(f"  {e}" for e in record.errors)
+    out.append(f"Run record: {record.path}")
+    return "\n".join(out)
