@@ -238,10 +238,10 @@ class Pipeline:
 
     def _validation_weights(self) -> dict[str, str] | None:
         """What is deployed after the gate: the trained weights it let through (written to
-        data/weights unless --no-deploy) over the current files; None when none passed."""
+        data/weights unless --no-deploy) over the current files. Passed as files even when the
+        gate kept every deployed one, so every part of the validation (on any backend) records
+        the same weights."""
         chosen = self._chosen()
-        if not chosen:
-            return None
         files: dict[str, str] = {}
         for target in TARGETS:
             path = self.ws.weights_file(target)

@@ -49,7 +49,12 @@ async def test_smoke_run_on_the_local_backend(
         await pilot.press("d")
         await pilot.pause(0.3)
         assert any(line.startswith("[debug]") for line in pane.lines)
-        assert {h.target for h in history(ws)} == {"generalist", "argentum", "symbiote", "obsidion"}
+        # A smoke training proves nothing: the deploy gate keeps the shipped files, and the
+        # monitor says why, one line per target.
+        assert history(ws) == []
+        gate = shown_text(app.screen.query_one("#gate", Static))
+        for target in ("generalist", "argentum", "symbiote", "obsidion"):
+            assert f"deploy gate: {target}: kept the deployed file" in gate
 
         await pilot.press("e")
         await pilot.pause()
