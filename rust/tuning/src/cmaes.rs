@@ -398,7 +398,7 @@ pub fn stagnated(best_per_gen: &[f64], window: usize) -> bool {
     let recent = &best_per_gen[best_per_gen.len() - part..];
     let start = best_per_gen.len() - window;
     let early = &best_per_gen[start..start + part];
-    crate::stats::median(recent) >= crate::stats::median(early)
+    ew_common::stats::median(recent) >= ew_common::stats::median(early)
 }
 
 #[cfg(test)]
