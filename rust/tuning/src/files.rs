@@ -4,8 +4,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
-
 /// The directory `path` lives in (`.` for a bare file name).
 fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -20,11 +18,24 @@ fn parent_dir(path: &Path) -> &Path {
 /// synced before the rename and the directory after it, so the rename itself is durable.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
-    let mut tmp = NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Set on the open file, so the umask does not narrow a replaced file's mode.
+    #[cfg(unix)]
+    tmp.as_file().set_permissions(permissions_for(path))?;
     tmp.write_all(contents)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir)
+}
+
+/// A replaced file keeps its permissions; a new one gets the usual `rw-r--r--` (a temporary
+/// file alone would be private to its owner).
+#[cfg(unix)]
+fn permissions_for(path: &Path) -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| fs::Permissions::from_mode(0o644))
 }
 
 /// Makes a rename in `dir` durable. Windows cannot open a directory as a file; there the
@@ -85,6 +96,25 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "two");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_keeps_or_sets_readable_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.toml");
+        write_atomic(&p, b"a").unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o664)).unwrap();
+        write_atomic(&p, b"b").unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o664
+        );
     }
 
     #[test]
