@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
 
+from core.heldout import HeadToHead
 from core.jobs import JobState
 from core.record import Phase, PhaseState, RunRecord
 
@@ -103,19 +104,6 @@ class LogEvent(BaseEvent):
     msg: str = ""
 
 
-class HeadToHead(BaseModel):
-    """A series against the baseline weights: counts, score and its Wilson 95% interval."""
-
-    model_config = ConfigDict(extra="allow", defer_build=True)
-
-    games: int = 0
-    wins: int = 0
-    losses: int = 0
-    draws: int = 0
-    score: float | None = None
-    ci95: list[float] | None = None
-
-
 class HeldoutCandidate(BaseModel):
     """One finalist of the held-out evaluation (``mean`` or ``archive-K``)."""
 
@@ -127,7 +115,7 @@ class HeldoutCandidate(BaseModel):
     fitness: float | None = None
     fitness_ci95: list[float] | None = None
     win_rates: dict[str, float | None] = {}
-    h2h: HeadToHead = HeadToHead()
+    h2h: HeadToHead | None = None
 
 
 class HeldoutEvent(BaseEvent):
@@ -143,7 +131,7 @@ class HeldoutEvent(BaseEvent):
     fitness: float | None = None
     fitness_ci95: list[float] | None = None
     win_rates: dict[str, float | None] = {}
-    h2h: HeadToHead = HeadToHead()
+    h2h: HeadToHead | None = None
     candidates: list[HeldoutCandidate] = []
     cpu_s: float | None = None
 
