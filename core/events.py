@@ -1,8 +1,11 @@
 """Event lines of the binaries (one JSON object per line) as typed models, and the events the
 pipeline adds around them.
 
-Readers ignore unknown fields (``extra="allow"`` keeps them) and keep unknown event types as
-:class:`RawEvent`, so either side can grow without breaking the other.
+The lines are defined once, by the Rust enum ``ew_jobs::events::Event``; its JSON Schema is
+``docs/events.schema.json``, and ``tests/test_event_schema.py`` holds these models to it (same
+events, same fields, every type the binary writes accepted here). Readers ignore unknown fields
+(``extra="allow"`` keeps them) and keep unknown event types as :class:`RawEvent`, so an older
+reader survives a newer binary.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
 
+from core.heldout import HeadToHead
 from core.jobs import JobState
 from core.record import Phase, PhaseState, RunRecord
 
@@ -51,6 +55,8 @@ class GenerationEvent(BaseEvent):
     games: int | None = None
     elapsed_s: float | None = None
     cpu_s: float | None = None
+    """CPU seconds of this generation; ``cpu_s_total`` of the run so far."""
+    cpu_s_total: float | None = None
 
 
 class ProgressEvent(BaseEvent):
@@ -58,11 +64,10 @@ class ProgressEvent(BaseEvent):
     done: int = 0
     total: int = 0
     unit: str = ""
-    matchup: str | None = None
 
 
 class MatchupEvent(BaseEvent):
-    """One finished matchup; the full object of ``results.json`` stays in the extra fields."""
+    """One finished matchup (both seat orders), the object of ``results.json``."""
 
     event: Literal["matchup"] = "matchup"
     deck_a: str = ""
@@ -73,7 +78,18 @@ class MatchupEvent(BaseEvent):
     a_wins: int = 0
     b_wins: int = 0
     draws: int = 0
+    a_wins_as_first: int = 0
+    b_wins_as_first: int = 0
+    a_games_as_first: int = 0
+    b_games_as_first: int = 0
+    a_draws_as_first: int = 0
+    b_draws_as_first: int = 0
+    first_seat_wins: int = 0
+    turns: int = 0
+    avg_turns: float | None = None
     a_win_rate: float | None = None
+    a_win_rate_ci95: list[float] | None = None
+    time_s: float | None = None
 
 
 class CheckpointEvent(BaseEvent):
@@ -86,6 +102,38 @@ class LogEvent(BaseEvent):
     event: Literal["log"] = "log"
     level: str = "info"
     msg: str = ""
+
+
+class HeldoutCandidate(BaseModel):
+    """One finalist of the held-out evaluation (``mean`` or ``archive-K``)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    name: str = ""
+    train_fitness: float | None = None
+    train_gens: int = 0
+    fitness: float | None = None
+    fitness_ci95: list[float] | None = None
+    win_rates: dict[str, float | None] = {}
+    h2h: HeadToHead | None = None
+
+
+class HeldoutEvent(BaseEvent):
+    """The held-out evaluation of ``tune``'s finalists (``summary.json``'s ``heldout``); the
+    top-level figures are those of the ``winner``."""
+
+    event: Literal["heldout"] = "heldout"
+    games: int = 0
+    h2h_games: int = 0
+    baseline: str = ""
+    baseline_sha256: str = ""
+    winner: str = ""
+    fitness: float | None = None
+    fitness_ci95: list[float] | None = None
+    win_rates: dict[str, float | None] = {}
+    h2h: HeadToHead | None = None
+    candidates: list[HeldoutCandidate] = []
+    cpu_s: float | None = None
 
 
 class DoneEvent(BaseEvent):
@@ -111,6 +159,7 @@ _KNOWN = {
     "matchup",
     "checkpoint",
     "log",
+    "heldout",
     "done",
     "error",
 }
@@ -128,6 +177,7 @@ Event = Annotated[
     | Annotated[MatchupEvent, Tag("matchup")]
     | Annotated[CheckpointEvent, Tag("checkpoint")]
     | Annotated[LogEvent, Tag("log")]
+    | Annotated[HeldoutEvent, Tag("heldout")]
     | Annotated[DoneEvent, Tag("done")]
     | Annotated[ErrorEvent, Tag("error")]
     | Annotated[RawEvent, Tag("raw")],

@@ -5,11 +5,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bots::Bot;
-use crate::data::{Deck, Faction, GameData};
+use crate::data::{Deck, GameData};
+use crate::faction::Faction;
 use crate::game::{GameOutcome, play_game};
 use crate::seed;
 use crate::state::Seat;
-use crate::stats::wilson95;
+use ew_common::stats::{score, wilson};
 
 /// What one arena game was: which decks, which seat bot A took.
 #[derive(Clone, Copy, Debug)]
@@ -153,13 +154,6 @@ fn summarise(
             }
         }
     }
-    let score = |w: u64, d: u64, g: u64| {
-        if g == 0 {
-            0.0
-        } else {
-            (w as f64 + d as f64 / 2.0) / g as f64
-        }
-    };
     let factions = Faction::PLAYABLE
         .iter()
         .zip(fac)
@@ -170,7 +164,7 @@ fn summarise(
             wins: w,
             draws: d,
             score: score(w, d, g),
-            score_ci95: wilson95(w as f64 + d as f64 / 2.0, g),
+            score_ci95: wilson(score(w, d, g), g),
         })
         .collect();
     ArenaReport {
@@ -182,7 +176,7 @@ fn summarise(
         b_wins,
         draws,
         a_score: score(a_wins, draws, n),
-        a_score_ci95: wilson95(a_wins as f64 + draws as f64 / 2.0, n),
+        a_score_ci95: wilson(score(a_wins, draws, n), n),
         a_wins_as_first: a_first_w,
         a_wins_as_second: a_second_w,
         avg_turns: if n == 0 { 0.0 } else { turns as f64 / n as f64 },
@@ -193,7 +187,7 @@ fn summarise(
         },
         first_seat_wins: first_w,
         first_seat_score: score(first_w, draws, n),
-        first_seat_score_ci95: wilson95(first_w as f64 + draws as f64 / 2.0, n),
+        first_seat_score_ci95: wilson(score(first_w, draws, n), n),
         factions,
         deck_pairs,
         time_s,

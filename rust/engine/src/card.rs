@@ -1,6 +1,6 @@
 //! Card definitions: kinds, keywords, triggers and effects, as read from `data/cards/`.
 
-use crate::data::Faction;
+use crate::faction::Faction;
 
 /// Index of a card in [`crate::data::CardDb`]. The state stores these, never the definitions.
 pub type CardId = u8;

@@ -1,20 +1,8 @@
-//! Seed derivation: every game, shuffle and bot gets its own stream from (seed, index), so a
-//! result never depends on which thread ran what.
+//! The engine's random streams: every game, shuffle and bot gets its own generator from
+//! (seed, index), so a result never depends on which thread ran what. The derivation itself is
+//! the one every crate uses, `ew_common::seed`.
 
-/// SplitMix64 finaliser: a bijective mix of a 64-bit value.
-#[inline]
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The seed of sub-stream `index` of `seed`.
-#[inline]
-pub fn derive(seed: u64, index: u64) -> u64 {
-    mix(mix(seed) ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03))
-}
+pub use ew_common::seed::derive;
 
 /// A small, fast generator (xoshiro256++ seeded through SplitMix64).
 pub type Rng = rand_xoshiro::Xoshiro256PlusPlus;

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::data::DataError;
 use crate::data::toml_read::{Entry, read_table};
-use crate::data::{DataError, Faction};
+use crate::faction::Faction;
 
 /// One named weight.
 #[derive(Clone, Copy, Debug, PartialEq)]

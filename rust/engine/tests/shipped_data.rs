@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use common::shipped_dir;
 use ew_engine::card::{CardKind, Keyword, Trigger};
-use ew_engine::data::{Faction, GameData};
+use ew_engine::{Faction, GameData};
 
 fn data() -> GameData {
     GameData::load(&shipped_dir()).unwrap()

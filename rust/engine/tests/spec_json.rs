@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ew_engine::data::Faction;
+use ew_engine::Faction;
 use ew_engine::weights::{WEIGHT_SPEC, Weights};
 
 fn data_dir() -> PathBuf {

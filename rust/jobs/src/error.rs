@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use ew_engine::DataError;
 
+use crate::events::ErrorKind;
+
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// A flag value that cannot be used (unknown name, bad count, conflicting flags).
@@ -38,12 +40,12 @@ impl JobError {
     }
 
     /// The `kind` of the `error` event.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            JobError::Usage(_) => "usage",
-            JobError::Data(_) => "data",
-            JobError::Io { .. } => "io",
-            JobError::Internal(_) => "internal",
+            JobError::Usage(_) => ErrorKind::Usage,
+            JobError::Data(_) => ErrorKind::Data,
+            JobError::Io { .. } => ErrorKind::Io,
+            JobError::Internal(_) => ErrorKind::Internal,
         }
     }
 }

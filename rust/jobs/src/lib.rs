@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod events;
 pub mod matchups;
 pub mod reporter;
 pub mod tune;

@@ -6,33 +6,15 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use ew_tuning::EventSink;
 use ew_tuning::files::open_append;
 use ew_tuning::time::Utc;
-use serde_json::{Value, json};
 
 use crate::error::JobError;
+use crate::events::{ErrorEvent, Event, EventSink, Level, Log};
 
 pub struct Reporter {
     events: EventSink,
     log_file: Mutex<Option<File>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
-impl Level {
-    fn as_str(self) -> &'static str {
-        match self {
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        }
-    }
 }
 
 impl Reporter {
@@ -58,8 +40,8 @@ impl Reporter {
         self.events.to_stdout()
     }
 
-    pub fn event(&self, kind: &str, fields: Value) {
-        if let Err(e) = self.events.emit(kind, fields) {
+    pub fn event(&self, event: Event) {
+        if let Err(e) = self.events.emit(event) {
             // The event mirror is a convenience copy; losing it must not stop the job.
             eprintln!("warning: cannot write events.jsonl: {e}");
         }
@@ -78,7 +60,10 @@ impl Reporter {
         {
             let _ = writeln!(f, "{line}");
         }
-        self.event("log", json!({"level": level.as_str(), "msg": msg}));
+        self.event(Event::Log(Log {
+            level,
+            msg: msg.to_string(),
+        }));
     }
 
     pub fn info(&self, msg: &str) {
@@ -100,6 +85,9 @@ impl Reporter {
         {
             let _ = writeln!(f, "{} error {err}", Utc::now().rfc3339());
         }
-        self.event("error", json!({"msg": err.to_string(), "kind": err.kind()}));
+        self.event(Event::Error(ErrorEvent {
+            msg: err.to_string(),
+            kind: err.kind(),
+        }));
     }
 }

@@ -1,5 +1,10 @@
 //! A seedable generator of uniform and standard normal numbers whose whole state serialises,
 //! so a checkpointed optimizer continues with exactly the numbers it would have drawn.
+//!
+//! Hand-written rather than `rand_distr`: its normal sampler (ziggurat) draws a different
+//! stream, which would change every seeded optimizer run and break resuming from a checkpoint
+//! written by an earlier build; and the polar method's spare value is state that must go into
+//! the checkpoint, which a stateless sampler has no place for.
 
 use rand_core::{Rng as _, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

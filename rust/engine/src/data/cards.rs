@@ -5,12 +5,13 @@ use std::path::Path;
 
 use toml::Table;
 
+use super::DataError;
 use super::toml_read::{Entry, read_table};
-use super::{DataError, Faction};
 use crate::card::{
     CardDef, CardId, CardKind, Effect, EffectKind, Keyword, Keywords, Selector, SpellTarget,
     Trigger,
 };
+use crate::faction::Faction;
 
 /// The few facts legal-action generation needs, packed together for the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::toml_read::{Entry, read_table};
-use super::{CardDb, DataError, Deck, Faction};
+use super::{CardDb, DataError, Deck};
+use crate::faction::Faction;
 use crate::rules::Rules;
 
 pub fn load_decks(dir: &Path, cards: &CardDb, rules: &Rules) -> Result<Vec<Deck>, DataError> {

@@ -11,11 +11,13 @@ use crate::data::{Deck, GameData};
 use crate::rules::{MAX_DECK, MAX_HAND, MAX_LANES, MAX_SUPPORTS};
 use crate::seed;
 
+mod checked;
 mod combat;
 mod effects;
 mod legal;
 mod turn;
 
+pub use checked::IllegalAction;
 pub use combat::attack_power;
 
 /// Marks an empty lane, support slot or hand position.

@@ -3,20 +3,23 @@
 use super::*;
 
 impl GameState {
-    /// Applies a legal action (as listed by [`GameState::legal_actions`]). Anything else is
-    /// ignored, so a bad caller cannot corrupt the state.
+    /// Applies an action without checking it: the hot path for bots, which only pick from
+    /// [`GameState::legal_actions`]. Most illegal actions are ignored, but that is a guard, not
+    /// a contract; input from outside the engine goes through [`GameState::play`].
     pub fn apply(&mut self, data: &GameData, action: Action) {
         if self.is_terminal() {
             return;
         }
         match action {
             Action::EndTurn => self.end_turn(data),
-            Action::Play { hand, lane, target } => self.play(data, hand as usize, lane, target),
+            Action::Play { hand, lane, target } => {
+                self.play_card(data, hand as usize, lane, target)
+            }
             Action::Attack { lane, target } => self.attack(data, lane as usize, target),
         }
     }
 
-    pub(super) fn play(&mut self, data: &GameData, hand: usize, lane: u8, target: u8) {
+    pub(super) fn play_card(&mut self, data: &GameData, hand: usize, lane: u8, target: u8) {
         let me = self.active as usize;
         let pl = &mut self.players[me];
         if hand >= pl.hand_len as usize || pl.ap == 0 {

@@ -87,12 +87,9 @@ impl Table {
 
     /// Applies an action, which must be legal.
     pub fn act(&mut self, a: Action) {
-        assert!(
-            self.is_legal(a),
-            "illegal {a}: legal are {:?}",
-            self.legal()
-        );
-        self.s.apply(&self.data, a);
+        if let Err(e) = self.s.play(&self.data, a) {
+            panic!("{e}: legal are {:?}", self.legal());
+        }
     }
 
     pub fn attack(&mut self, lane: u8, target: u8) {

@@ -1,11 +1,11 @@
 //! Fitness of candidate weights: games against random, default greedy and MCTS opponents,
 //! both seats, with the same deals for every candidate of a generation.
 
+use ew_common::seed::derive_path;
+use ew_common::stats::score;
 use ew_engine::bots::{Bot, MctsParams};
 use ew_engine::{Deck, Faction, GameData, Seat, Weights, play_game};
 use ew_tuning::normal::NormalRng;
-use ew_tuning::seeds::derive_seed;
-use ew_tuning::stats::score;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ pub fn deals(
         .iter()
         .map(|&t| {
             let mut p: Vec<usize> = (0..pairs.len()).collect();
-            NormalRng::seed_from_u64(derive_seed(&[seed, generation, t as u64])).shuffle(&mut p);
+            NormalRng::seed_from_u64(derive_path(seed, &[generation, t as u64])).shuffle(&mut p);
             p
         })
         .collect();
@@ -66,7 +66,7 @@ pub fn deals(
                 candidate_first: j.is_multiple_of(2),
                 candidate_deck: pair.0,
                 opponent_deck: pair.1,
-                seed: derive_seed(&[seed, generation, i]),
+                seed: derive_path(seed, &[generation, i]),
             }
         })
         .collect()

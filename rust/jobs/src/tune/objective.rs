@@ -1,10 +1,10 @@
 //! `tune --objective`: the training optimizer, unchanged, on a test function over the box
 //! `[-5, 5]^n`, reporting the evaluations it needed to reach a target.
 
+use ew_common::seed::derive;
 use ew_tuning::cmaes::{Cmaes, CmaesParams, StopReason};
 use ew_tuning::normal::NormalRng;
 use ew_tuning::objectives::Objective;
-use ew_tuning::seeds::derive_seed;
 use serde::Serialize;
 
 use crate::error::JobError;
@@ -42,7 +42,7 @@ pub fn run_objective(a: &ObjectiveArgs) -> Result<ObjectiveRun, JobError> {
     if a.dim == 0 {
         return Err(JobError::Usage("--dim must be at least 1".into()));
     }
-    let mut init = NormalRng::seed_from_u64(derive_seed(&[a.seed, 1]));
+    let mut init = NormalRng::seed_from_u64(derive(a.seed, 1));
     // A start drawn in [-4, 4]^n, expressed in the normalised box.
     let mean: Vec<f64> = (0..a.dim)
         .map(|_| (-4.0 + 8.0 * init.uniform() - LOWER) / (UPPER - LOWER))
@@ -51,7 +51,7 @@ pub fn run_objective(a: &ObjectiveArgs) -> Result<ObjectiveRun, JobError> {
         mean,
         sigma: SIGMA,
         population: a.population,
-        seed: derive_seed(&[a.seed, 2]),
+        seed: derive(a.seed, 2),
         bounded: true,
     })
     .map_err(|e| JobError::Usage(e.to_string()))?;

@@ -1,6 +1,7 @@
 //! The training loop: generations of CMA-ES over game fitness, with a checkpoint after each
 //! one so that a killed run resumes exactly.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,6 +21,7 @@ use super::deploy::deploy;
 use super::fitness::{Evaluation, Opponents, deals, deck_pairs, evaluate_generation};
 use super::space;
 use crate::error::JobError;
+use crate::events::{self, Done, Event, Generation, JobKind, Start, Unit};
 use crate::matchups::{all_decks_in_order, parse_faction};
 use crate::reporter::Reporter;
 use crate::validate::default_experiment_dir;
@@ -149,7 +151,7 @@ impl Checkpoint {
             mean: space::to_unit(&config.initial_weights()),
             sigma: config.sigma,
             population: Some(config.population),
-            seed: ew_tuning::seeds::derive_seed(&[config.seed, 0xC3A]),
+            seed: ew_common::seed::derive(config.seed, 0xC3A),
             bounded: true,
         })?;
         Ok(Checkpoint {
@@ -230,16 +232,20 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
 
-    let mut start_config = serde_json::to_value(&cfg).unwrap_or_default();
-    if let Some(o) = start_config.as_object_mut() {
-        o.insert("experiment_dir".into(), json!(dir.display().to_string()));
-        o.insert("resumed_after_gen".into(), json!(state.generation));
-        o.insert("threads".into(), json!(pool.current_num_threads()));
-    }
-    rep.event(
-        "start",
-        json!({"job": job, "kind": "train", "total": cfg.generations, "unit": "generation", "config": start_config}),
-    );
+    let mut config = match serde_json::to_value(&cfg) {
+        Ok(serde_json::Value::Object(o)) => o,
+        _ => serde_json::Map::new(),
+    };
+    config.insert("experiment_dir".into(), json!(dir.display().to_string()));
+    config.insert("resumed_after_gen".into(), json!(state.generation));
+    config.insert("threads".into(), json!(pool.current_num_threads()));
+    rep.event(Event::Start(Start {
+        job,
+        kind: JobKind::Train,
+        total: u64::from(cfg.generations),
+        unit: Unit::Generation,
+        config,
+    }));
     if state.generation > 0 {
         rep.info(&format!(
             "resuming {} after generation {}",
@@ -336,29 +342,25 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
         ck.push('\n');
         write(&files.checkpoint, &ck)?;
 
-        let rates = |w: &[Option<f64>; 3]| json!({"random": w[0], "greedy": w[1], "mcts": w[2]});
-        rep.event(
-            "generation",
-            json!({
-                "gen": generation,
-                "generations": cfg.generations,
-                "best_fitness": fitness[top],
-                "best_fitness_ever": best.fitness,
-                "mean_fitness": mean,
-                "best_win_rate": evals[top].overall_rate(),
-                "win_rates": rates(&evals[top].win_rates()),
-                "sigma": state.cma.sigma(),
-                "evals": state.evals,
-                "games": state.games,
-                "elapsed_s": state.elapsed_s,
-                "cpu_s": gen_cpu,
-                "cpu_s_total": state.cpu_s,
-            }),
-        );
-        rep.event(
-            "checkpoint",
-            json!({"path": files.checkpoint.display().to_string(), "gen": generation}),
-        );
+        rep.event(Event::Generation(Generation {
+            generation,
+            generations: cfg.generations,
+            best_fitness: fitness[top],
+            best_fitness_ever: best.fitness,
+            mean_fitness: mean,
+            best_win_rate: evals[top].overall_rate(),
+            win_rates: evals[top].win_rates().into(),
+            sigma: state.cma.sigma(),
+            evals: state.evals,
+            games: state.games,
+            elapsed_s: state.elapsed_s,
+            cpu_s: gen_cpu,
+            cpu_s_total: state.cpu_s,
+        }));
+        rep.event(Event::Checkpoint(events::Checkpoint {
+            path: files.checkpoint.display().to_string(),
+            generation,
+        }));
         rep.info(&format!(
             "gen {generation}/{}: best {:.4} (ever {:.4}) mean {:.4} sigma {:.4} cpu {:.1}s",
             cfg.generations,
@@ -479,14 +481,14 @@ fn finish(
         best.fitness,
         files.weights.display()
     ));
-    rep.event(
-        "done",
-        json!({"summary": summary, "outputs": {
-            "experiment_dir": dir.display().to_string(),
-            "weights": files.weights.display().to_string(),
-            "summary": files.summary.display().to_string(),
-        }}),
-    );
+    rep.event(Event::Done(Done {
+        summary: summary.as_object().cloned().unwrap_or_default(),
+        outputs: BTreeMap::from([
+            ("experiment_dir".into(), dir.display().to_string()),
+            ("weights".into(), files.weights.display().to_string()),
+            ("summary".into(), files.summary.display().to_string()),
+        ]),
+    }));
     Ok(TuneOutcome {
         dir: dir.to_path_buf(),
         summary,

@@ -3,21 +3,23 @@
 
 pub mod report;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use ew_common::seed::{derive_path, fnv1a64};
 use ew_engine::bots::{Bot, BotSpec};
 use ew_engine::data::resolve_data_dir;
 use ew_engine::{Faction, GameData, Seat, Weights, play_game};
 use ew_tuning::files::{ensure_writable_dir, write_atomic};
-use ew_tuning::seeds::{derive_seed, fnv1a64};
 use ew_tuning::time::Utc;
 use rayon::prelude::*;
 use serde_json::json;
 
 use crate::error::JobError;
+use crate::events::{self, Done, Event, JobKind, Start, Unit};
 use crate::matchups::{Matchup, MatchupFilter, canonical_matchups};
 use crate::reporter::Reporter;
 use report::{GameRecord, MatchupResult, Results, Thresholds, summary_text};
@@ -136,10 +138,13 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
     let config = results_config(args, &filter, &faction_weights);
     let per_matchup = 2 * u64::from(args.games);
     let total = per_matchup * matchups.len() as u64;
-    rep.event(
-        "start",
-        json!({"job": job_name(&destination), "kind": "validate", "total": total, "unit": "game", "config": config}),
-    );
+    rep.event(Event::Start(Start {
+        job: job_name(&destination),
+        kind: JobKind::Validate,
+        total,
+        unit: Unit::Game,
+        config: config.as_object().cloned().unwrap_or_default(),
+    }));
     rep.info(&format!(
         "validating {} matchups x 2 seat orders x {} games with {} on {} threads",
         matchups.len(),
@@ -163,13 +168,10 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
             let seat_order = within / games_per_order;
             let game = within % games_per_order;
             let m = matchups[mi];
-            let seed = derive_seed(&[
+            let seed = derive_path(
                 args.seed,
-                fnv1a64(&m.a.id),
-                fnv1a64(&m.b.id),
-                seat_order,
-                game,
-            ]);
+                &[fnv1a64(&m.a.id), fnv1a64(&m.b.id), seat_order, game],
+            );
             let a_first = seat_order == 0;
             let (first, second) = if a_first { (m.a, m.b) } else { (m.b, m.a) };
             let t0 = Instant::now();
@@ -191,7 +193,7 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
             let _ = slots[task as usize].set(record);
             if remaining[mi].fetch_sub(1, Ordering::AcqRel) == 1 {
                 let result = collect_matchup(&m, &slots, mi, per_matchup);
-                rep.event("matchup", serde_json::to_value(&result).unwrap_or_default());
+                rep.event(Event::Matchup(result));
             }
             progress.tick(rep);
         });
@@ -271,18 +273,20 @@ impl Progress {
             && (on_step || last.elapsed().as_secs_f64() >= 0.5)
         {
             *last = Instant::now();
-            rep.event(
-                "progress",
-                json!({"done": done, "total": self.total, "unit": "game"}),
-            );
+            rep.event(Event::Progress(events::Progress {
+                done,
+                total: self.total,
+                unit: Unit::Game,
+            }));
         }
     }
 
     fn finish(&self, rep: &Reporter) {
-        rep.event(
-            "progress",
-            json!({"done": self.done.load(Ordering::Acquire), "total": self.total, "unit": "game"}),
-        );
+        rep.event(Event::Progress(events::Progress {
+            done: self.done.load(Ordering::Acquire),
+            total: self.total,
+            unit: Unit::Game,
+        }));
     }
 }
 
@@ -394,6 +398,7 @@ fn write_outputs(
         "first_seat_win_rate": results.first_seat.win_rate,
         "warnings": results.warnings.len(),
     });
+    let summary = summary.as_object().cloned().unwrap_or_default();
     match destination {
         Destination::File(path) => {
             write_atomic(path, json_text.as_bytes()).map_err(|e| JobError::io(path, &e))?;
@@ -402,10 +407,10 @@ fn write_outputs(
                 results.verdict.as_str(),
                 path.display()
             ));
-            rep.event(
-                "done",
-                json!({"summary": summary, "outputs": {"results": path.display().to_string()}}),
-            );
+            rep.event(Event::Done(Done {
+                summary,
+                outputs: BTreeMap::from([("results".into(), path.display().to_string())]),
+            }));
         }
         Destination::Dir { dir, run_id } => {
             let results_path = dir.join("results.json");
@@ -430,14 +435,14 @@ fn write_outputs(
                 results.verdict.as_str(),
                 dir.display()
             ));
-            rep.event(
-                "done",
-                json!({"summary": summary, "outputs": {
-                    "results": results_path.display().to_string(),
-                    "summary_txt": summary_path.display().to_string(),
-                    "config": config_path.display().to_string(),
-                }}),
-            );
+            rep.event(Event::Done(Done {
+                summary,
+                outputs: BTreeMap::from([
+                    ("results".into(), results_path.display().to_string()),
+                    ("summary_txt".into(), summary_path.display().to_string()),
+                    ("config".into(), config_path.display().to_string()),
+                ]),
+            }));
         }
     }
     Ok(())

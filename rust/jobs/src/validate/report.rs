@@ -5,11 +5,12 @@
 
 use std::fmt::Write as _;
 
-use ew_tuning::stats::{Z95, binomial_two_sided_half, score, wilson, wilson_z};
+use ew_common::stats::{Z95, binomial_two_sided_half, score, wilson, wilson_z};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One finished matchup (both seat orders).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MatchupResult {
     pub deck_a: String,
     pub deck_b: String,

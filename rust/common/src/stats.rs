@@ -1,7 +1,8 @@
-//! Win-rate statistics. The formulas (and the order of their operations, so that another
-//! implementation reproduces them bit for bit) are specified in `docs/validate.md`.
+//! Win-rate statistics of every report (arena, tune, validate). The formulas (and the order of
+//! their operations, so that another implementation reproduces them bit for bit) are specified
+//! in `docs/validate.md`.
 
-/// The z value of a two-sided 95% interval.
+/// The z value of a two-sided 95% interval, to the six decimals `docs/validate.md` specifies.
 pub const Z95: f64 = 1.959964;
 
 /// Wins plus half the draws, over games; 0 for no games.
