@@ -1,4 +1,5 @@
-//! Random and greedy playouts from many seeds keep the state invariants; games are
+//! Random and greedy playouts from many seeds keep the state invariants and list the same legal
+//! actions from the incrementally kept lane and hand sets as from recomputed ones; games are
 //! deterministic in their seed whatever thread plays them.
 
 mod common;
@@ -50,6 +51,7 @@ fn checked_playout(bot: &Bot, seed: u64, deck_a: usize, deck_b: usize) -> u32 {
     let mut s = GameState::new(data, &data.decks[deck_a], &data.decks[deck_b], seed);
     let mut players = [bot.player(seed), bot.player(seed ^ 1)];
     let mut buf = ActionBuf::new();
+    let mut fresh = ActionBuf::new();
     let mut actions = 0;
     while !s.is_terminal() {
         check_invariants(data, &s);
@@ -60,6 +62,13 @@ fn checked_playout(bot: &Bot, seed: u64, deck_a: usize, deck_b: usize) -> u32 {
             assert_eq!(s.nth_legal(data, k), Some(*a), "nth_legal({k})");
         }
         assert_eq!(s.nth_legal(data, buf.len()), None);
+        // The kept lane and hand sets against a recomputation, and the listing they give
+        // against the listing from recomputed sets.
+        assert!(s.sets_current(data), "kept sets are stale");
+        let mut scratch = s;
+        scratch.refresh(data);
+        scratch.legal_actions(data, &mut fresh);
+        assert_eq!(buf.as_slice(), fresh.as_slice(), "incremental vs scratch");
         let a = players[s.active as usize].choose(data, &s);
         assert!(buf.contains(&a), "bot chose illegal {a}");
         s.apply(data, a);

@@ -195,6 +195,7 @@ fn reach_is_adjacent_lanes_and_open_face() {
         "lane 2 is out of reach, no open lane"
     );
     t.s.players[1].lanes[1] = ew_engine::state::Creature::EMPTY;
+    t.s.refresh(&t.data);
     assert_eq!(attacks_from(&t, 0), vec![0, ENEMY_FACE]);
 }
 
@@ -521,6 +522,7 @@ fn charge_against_creatures_and_faces() {
     t.put(1, 2, "t_wall");
     t.s.active = 1;
     t.s.players[1].lanes[2].attack = 1;
+    t.s.refresh(&t.data);
     t.attack(2, 2);
     assert_eq!(t.c(1, 2).health, 4);
 }

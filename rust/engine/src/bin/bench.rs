@@ -1,11 +1,12 @@
-//! `bench`: engine and bot speed, as medians over repeats, on one core.
+//! `bench`: engine and bot speed, as medians over repeats, on one core (MCTS also on two), and
+//! instruction counts under callgrind where valgrind is installed.
 
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use ew_engine::action::ActionBuf;
 use ew_engine::bots::{Bot, MctsParams, MctsScratch};
 use ew_engine::data::{Deck, GameData, resolve_data_dir};
@@ -44,6 +45,26 @@ struct Args {
     /// Data directory [default: the nearest data/ upward from the working directory].
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Skip the instruction counts (they run bench again under valgrind's callgrind).
+    #[arg(long)]
+    no_instructions: bool,
+    /// Run only this workload once, for counting its instructions under callgrind.
+    #[arg(long, value_enum, hide = true)]
+    workload: Option<Workload>,
+    /// Size of `--workload`: games, or rounds over the sampled positions.
+    #[arg(long, hide = true, default_value_t = 0)]
+    workload_size: usize,
+}
+
+/// The workloads whose instructions are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Workload {
+    /// Random-vs-random games.
+    Random,
+    /// Greedy mirror games.
+    Greedy,
+    /// Rounds of legal-action listing over the sampled positions.
+    Legal,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +148,106 @@ fn sample_states(
     out
 }
 
+/// Runs one workload of `size` and prints how many units (games, actions, listings) it did.
+fn run_workload(
+    data: &GameData,
+    pairs: &[(&Deck, &Deck)],
+    w: &Weights,
+    workload: Workload,
+    size: usize,
+) {
+    let units = match workload {
+        Workload::Random => {
+            games(data, pairs, &Bot::Random, size, 0);
+            size as f64
+        }
+        Workload::Greedy => games(data, pairs, &Bot::Greedy(*w), size, 1000).actions * size as f64,
+        Workload::Legal => {
+            let states = sample_states(data, pairs, w, 1024);
+            let mut buf = ActionBuf::new();
+            for _ in 0..size {
+                for st in &states {
+                    black_box(st).legal_actions(data, &mut buf);
+                    black_box(buf.len());
+                }
+            }
+            (size * states.len()) as f64
+        }
+    };
+    println!("{units}");
+}
+
+/// Instructions per unit of `workload` under callgrind: the difference between runs of `2n`
+/// and `n`, so data loading and setup cancel out. `None` when valgrind is not available.
+fn count_instructions(args: &Args, data_dir: &Path, workload: Workload, n: usize) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let run = |size: usize| -> Option<(f64, f64)> {
+        let out_file = std::env::temp_dir().join(format!(
+            "bench-callgrind-{}-{workload:?}-{size}.out",
+            std::process::id()
+        ));
+        let mut cmd = Command::new("valgrind");
+        cmd.arg("--tool=callgrind")
+            .arg("--quiet")
+            .arg(format!("--callgrind-out-file={}", out_file.display()))
+            .arg(&exe)
+            .arg("--data")
+            .arg(data_dir)
+            .arg("--workload")
+            .arg(workload.to_possible_value()?.get_name())
+            .arg("--workload-size")
+            .arg(size.to_string());
+        if let Some(w) = &args.weights {
+            cmd.arg("--weights").arg(w);
+        }
+        let out = cmd.output().ok()?;
+        let text = std::fs::read_to_string(&out_file).ok();
+        let _ = std::fs::remove_file(&out_file);
+        if !out.status.success() {
+            return None;
+        }
+        let units: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+        let total = text?
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })?
+            .trim()
+            .parse::<f64>()
+            .ok()?;
+        Some((total, units))
+    };
+    let (i1, u1) = run(n)?;
+    let (i2, u2) = run(2 * n)?;
+    (u2 > u1).then(|| ((i2 - i1) / (u2 - u1)).round())
+}
+
+/// MCTS simulations per second per core with `threads` threads, each searching every position.
+fn mcts_rate_of(
+    data: &GameData,
+    states: &[GameState],
+    eval: &Evaluator,
+    params: &MctsParams,
+    threads: usize,
+    salt: u64,
+) -> f64 {
+    let t = Instant::now();
+    std::thread::scope(|scope| {
+        for k in 0..threads {
+            scope.spawn(move || {
+                let mut scratch = MctsScratch::default();
+                let mut rng = seed::rng(salt, 7 + k as u64);
+                for st in states {
+                    black_box(scratch.search(data, st, eval, params, &mut rng));
+                }
+            });
+        }
+    });
+    let secs = t.elapsed().as_secs_f64();
+    (states.len() as f64 * params.sims as f64) / secs / threads as f64
+}
+
 fn run(args: &Args) -> Result<(), String> {
     let dir = resolve_data_dir(args.data.as_deref()).map_err(|e| e.to_string())?;
     let data = GameData::load(&dir).map_err(|e| e.to_string())?;
@@ -141,6 +262,10 @@ fn run(args: &Args) -> Result<(), String> {
             "{}: no cross-faction deck pairs",
             dir.join("decks").display()
         ));
+    }
+    if let Some(workload) = args.workload {
+        run_workload(&data, &pairs, &w, workload, args.workload_size);
+        return Ok(());
     }
     let repeats = args.repeats.max(1);
     let states = sample_states(&data, &pairs, &w, 1024);
@@ -160,7 +285,8 @@ fn run(args: &Args) -> Result<(), String> {
     let (mut random_us, mut random_turns, mut random_actions) = (vec![], vec![], vec![]);
     let (mut greedy_us, mut greedy_action_us, mut greedy_turns, mut greedy_actions) =
         (vec![], vec![], vec![], vec![]);
-    let (mut mcts_rate, mut clone_ns, mut legal_ns) = (vec![], vec![], vec![]);
+    let (mut mcts_rate, mut mcts_rate2, mut clone_ns, mut legal_ns) =
+        (vec![], vec![], vec![], vec![]);
     let params = MctsParams {
         sims: args.mcts_sims,
         ..MctsParams::default()
@@ -184,14 +310,8 @@ fn run(args: &Args) -> Result<(), String> {
         greedy_actions.push(s.actions);
 
         let eval = Evaluator::new(&w);
-        let mut scratch = MctsScratch::default();
-        let mut rng = seed::rng(r, 7);
-        let t = Instant::now();
-        for st in &mcts_states {
-            black_box(scratch.search(&data, st, &eval, &params, &mut rng));
-        }
-        let secs = t.elapsed().as_secs_f64();
-        mcts_rate.push((mcts_states.len() as f64 * params.sims as f64) / secs);
+        mcts_rate.push(mcts_rate_of(&data, &mcts_states, &eval, &params, 1, r));
+        mcts_rate2.push(mcts_rate_of(&data, &mcts_states, &eval, &params, 2, r));
 
         let rounds = 2000;
         let t = Instant::now();
@@ -213,6 +333,16 @@ fn run(args: &Args) -> Result<(), String> {
         }
         legal_ns.push(t.elapsed().as_secs_f64() * 1e9 / (rounds * states.len()) as f64);
     }
+    let instructions = |workload, n| {
+        if args.no_instructions {
+            None
+        } else {
+            count_instructions(args, &dir, workload, n)
+        }
+    };
+    let random_instr = instructions(Workload::Random, 1000);
+    let greedy_instr = instructions(Workload::Greedy, 100);
+    let legal_instr = instructions(Workload::Legal, 20);
     let report = serde_json::json!({
         "random_game_us": median(random_us),
         "random_game_turns": median(random_turns),
@@ -222,11 +352,16 @@ fn run(args: &Args) -> Result<(), String> {
         "greedy_game_turns": median(greedy_turns),
         "greedy_game_actions": median(greedy_actions),
         "mcts_sims_per_sec_per_core": median(mcts_rate),
+        "mcts_sims_per_sec_per_core_2_threads": median(mcts_rate2),
         "mcts_rollout_depth": params.rollout_depth,
         "clone_ns": median(clone_ns),
         "legal_actions_ns": median(legal_ns),
         "state_bytes": std::mem::size_of::<GameState>(),
         "repeats": repeats,
+        "random_game_instructions": random_instr,
+        "greedy_action_instructions": greedy_instr,
+        "legal_actions_instructions": legal_instr,
+        "instructions_counter": random_instr.map(|_| "callgrind"),
     });
     if args.json {
         println!("{report}");

@@ -7,7 +7,7 @@ impl GameState {
         let me = self.active as usize;
         let opp = 1 - me;
         let attacker = self.players[me].lanes[lane];
-        if !self.can_attack(data, &attacker) {
+        if !Self::can_attack(data, &attacker) {
             return;
         }
         let card = attacker.card;
@@ -16,6 +16,7 @@ impl GameState {
             a.attacks += 1;
             a.keywords.remove(Keyword::Stealth);
         }
+        self.sync_lane(data, me, lane);
         if data.cards.info(card).triggers & Trigger::OnAttack.bit() != 0 {
             self.fire(data, card, Trigger::OnAttack, me, lane as u8, NONE);
             self.resolve_deaths(data);

@@ -93,8 +93,13 @@ impl GameState {
                     c.attack = (c.attack as i16 + attack as i16).clamp(0, 99) as i8;
                     c.health = (c.health as i16 + health as i16).min(99) as i8;
                     c.max_health = (c.max_health as i16 + health as i16).min(99) as i8;
+                    // Attack power decides whether it may attack.
+                    self.sync_lane(data, p, l);
                 }
-                EffectKind::Grant(k) => self.players[p].lanes[l].keywords.insert(k),
+                EffectKind::Grant(k) => {
+                    self.players[p].lanes[l].keywords.insert(k);
+                    self.sync_lane(data, p, l);
+                }
                 EffectKind::Destroy => {
                     self.players[p].lanes[l].health = 0;
                     self.deaths_pending = true;
@@ -207,6 +212,7 @@ impl GameState {
             for l in [origin.wrapping_sub(d), origin + d] {
                 if l < lanes && pl.lanes[l].is_empty() {
                     pl.lanes[l] = Creature::new(card, &data.cards[card]);
+                    self.sync_lane(data, owner, l);
                     return;
                 }
             }
@@ -232,12 +238,14 @@ impl GameState {
             let mut n = 0;
             let first = self.active as usize;
             for p in [first, 1 - first] {
+                let pl = &mut self.players[p];
                 for l in 0..lanes {
-                    let c = &mut self.players[p].lanes[l];
+                    let c = &mut pl.lanes[l];
                     if !c.is_empty() && c.health <= 0 {
                         dead[n] = (p as u8, l as u8, c.card, c.has(Keyword::Volatile));
                         n += 1;
                         *c = Creature::EMPTY;
+                        pl.sets.clear_lane(l);
                     }
                 }
             }

@@ -68,38 +68,35 @@ impl GameState {
 
     /// Calls `f` with every non-empty group of legal actions and its size, in a fixed order:
     /// hand cards (first copy of each card), attackers by lane, end turn. Stops early when `f`
-    /// returns false.
+    /// returns false. Reads the kept lane and hand sets, never scans the lanes.
     #[inline]
     fn action_groups(&self, data: &GameData, mut f: impl FnMut(ActionGroup, usize) -> bool) {
         if self.is_terminal() {
             return;
         }
+        debug_assert!(
+            self.sets_current(data),
+            "kept lane and hand sets differ from a recomputation"
+        );
         let me = self.active as usize;
         let pl = &self.players[me];
         let opp = &self.players[1 - me];
-        let lanes = data.rules.lanes as usize;
-        let all = lane_mask(lanes);
-        // The mover's own Stealth and Guard never matter: only occupancy is needed.
-        let own_occupied = occupied(pl) & all;
-        let en = masks(opp, all);
+        let (own, en) = (pl.sets, opp.sets);
+        let all = lane_mask(data.rules.lanes as usize);
+        let targetable = en.occupied & !en.stealth;
         if pl.ap >= 1 {
             let support_free = pl.supports[..data.rules.support_slots as usize]
                 .iter()
                 .any(|s| s.card == NO_CARD);
-            let own_empty = all & !own_occupied;
-            let mut seen = [0u64; 4];
-            for (i, &card) in pl.hand().iter().enumerate() {
-                let info = data.cards.info(card);
-                // Copies of a card share its cost, so skipping before the duplicate check
-                // still keeps the first affordable copy.
+            let own_empty = all & !own.occupied;
+            let mut firsts = own.firsts;
+            while firsts != 0 {
+                let i = firsts.trailing_zeros() as usize;
+                firsts &= firsts - 1;
+                let info = data.cards.info(pl.hand[i]);
                 if info.cost > pl.essence {
                     continue;
                 }
-                let (word, bit) = ((card >> 6) as usize, 1u64 << (card & 63));
-                if seen[word] & bit != 0 {
-                    continue;
-                }
-                seen[word] |= bit;
                 let g = match info.kind {
                     CardKind::Creature => {
                         ActionGroup::new(GroupKind::Creature, 0, own_empty, false, false)
@@ -110,10 +107,10 @@ impl GameState {
                     CardKind::Spell => {
                         let (enemy, own, face, none) = match info.target {
                             SpellTarget::None => (0, 0, false, true),
-                            SpellTarget::EnemyCreature => (en.targetable, 0, false, false),
-                            SpellTarget::AllyCreature => (0, own_occupied, false, false),
-                            SpellTarget::AnyCreature => (en.targetable, own_occupied, false, false),
-                            SpellTarget::EnemyAny => (en.targetable, 0, true, false),
+                            SpellTarget::EnemyCreature => (targetable, 0, false, false),
+                            SpellTarget::AllyCreature => (0, own.occupied, false, false),
+                            SpellTarget::AnyCreature => (targetable, own.occupied, false, false),
+                            SpellTarget::EnemyAny => (targetable, 0, true, false),
                         };
                         ActionGroup::new(GroupKind::Spell, enemy, own, face, none)
                     }
@@ -125,21 +122,18 @@ impl GameState {
             }
         }
         let open = all & !en.occupied;
-        for lane in bits(own_occupied) {
-            let c = &pl.lanes[lane as usize];
-            if !self.can_attack(data, c) {
-                continue;
-            }
-            let reach = if c.has(Keyword::Ranged) {
+        let guard = en.guard & targetable;
+        for lane in bits(own.ready) {
+            let reach = if pl.lanes[lane as usize].has(Keyword::Ranged) {
                 all
             } else {
                 reach_mask(lane as usize) & all
             };
-            let guards = en.guard & reach;
+            let guards = guard & reach;
             let (enemy, face) = if guards != 0 {
                 (guards, false)
             } else {
-                (en.targetable & reach, reach & open != 0)
+                (targetable & reach, reach & open != 0)
             };
             let g = ActionGroup::new(GroupKind::Attack, enemy, 0, face, false).with_src(lane);
             let n = g.count();
@@ -150,8 +144,10 @@ impl GameState {
         f(ActionGroup::END_TURN, 1);
     }
 
+    /// Whether creature `c` may attack now: on the board since its owner's turn began (or
+    /// Rush), attacks left this turn, and attack power above 0.
     #[inline]
-    pub(super) fn can_attack(&self, data: &GameData, c: &Creature) -> bool {
+    pub(super) fn can_attack(data: &GameData, c: &Creature) -> bool {
         if c.is_empty() || (c.fresh && !c.has(Keyword::Rush)) {
             return false;
         }
@@ -326,48 +322,6 @@ fn nth_bit(mut m: u8, k: usize) -> u8 {
         m &= m - 1;
     }
     m.trailing_zeros() as u8
-}
-
-/// Lane sets of one player as bit masks.
-#[derive(Clone, Copy)]
-struct Masks {
-    occupied: u8,
-    /// Creatures enemy attacks and spells may name (not in Stealth).
-    targetable: u8,
-    /// Targetable creatures with Guard.
-    guard: u8,
-}
-
-/// The occupied lanes of a player. Lanes past the rule's lane count are always empty, so the
-/// loop runs over the fixed capacity and unrolls.
-#[inline]
-fn occupied(p: &Player) -> u8 {
-    let mut occupied = 0u8;
-    for (l, c) in p.lanes.iter().enumerate() {
-        occupied |= ((c.card != NO_CARD) as u8) << l;
-    }
-    occupied
-}
-
-/// Branch-free: an empty lane has no keywords, so only occupancy needs the card byte. Like
-/// [`occupied`], runs over the fixed lane capacity.
-#[inline]
-fn masks(p: &Player, all: u8) -> Masks {
-    let mut occupied = 0u8;
-    let mut stealth = 0u8;
-    let mut guard = 0u8;
-    for (l, c) in p.lanes.iter().enumerate() {
-        occupied |= ((c.card != NO_CARD) as u8) << l;
-        stealth |= (((c.keywords.0 >> Keyword::Stealth as u16) & 1) as u8) << l;
-        guard |= (((c.keywords.0 >> Keyword::Guard as u16) & 1) as u8) << l;
-    }
-    let occupied = occupied & all;
-    let targetable = occupied & !stealth;
-    Masks {
-        occupied,
-        targetable,
-        guard: targetable & guard,
-    }
 }
 
 #[inline]

@@ -1,5 +1,6 @@
-//! The game state. `GameState` is `Copy` (about 210 bytes of fixed arrays and `u8` card ids);
-//! card definitions stay in [`GameData`]. Legal actions are listed in `legal`, actions applied
+//! The game state. `GameState` is `Copy` (about 220 bytes of fixed arrays and `u8` card ids);
+//! card definitions stay in [`GameData`]. Legal actions are listed in `legal` from the lane and
+//! hand sets of `sets` (kept current by every rule that changes lanes or hands), actions applied
 //! in `turn` and `combat`, card effects and deaths resolved in `effects`.
 
 use crate::action::{Action, ActionBuf, ENEMY_FACE, NONE, OWN_FACE, OWN_LANE};
@@ -15,10 +16,12 @@ mod checked;
 mod combat;
 mod effects;
 mod legal;
+mod sets;
 mod turn;
 
 pub use checked::IllegalAction;
 pub use combat::attack_power;
+pub(crate) use sets::Sets;
 
 /// Marks an empty lane, support slot or hand position.
 pub const NO_CARD: CardId = u8::MAX;
@@ -146,6 +149,9 @@ pub struct Player {
     pub deck: [CardId; MAX_DECK],
     pub lanes: [Creature; MAX_LANES],
     pub supports: [Support; MAX_SUPPORTS],
+    /// Lane and hand sets derived from `lanes` and `hand` for legal-action listing. Rules keep
+    /// them current; code that edits `lanes` or `hand` directly calls [`GameState::refresh`].
+    pub(crate) sets: Sets,
 }
 
 impl Player {
@@ -164,8 +170,10 @@ impl Player {
     /// Adds a card to the hand if there is room; returns whether it was added.
     pub fn add_to_hand(&mut self, card: CardId, max_hand: u8) -> bool {
         if self.hand_len < max_hand {
-            self.hand[self.hand_len as usize] = card;
+            let n = self.hand_len as usize;
+            self.hand[n] = card;
             self.hand_len += 1;
+            self.sets.hand_added(&self.hand[..n], card);
             true
         } else {
             false
@@ -177,6 +185,7 @@ impl Player {
         let n = self.hand_len as usize;
         self.hand.copy_within(i + 1..n, i);
         self.hand_len -= 1;
+        self.sets.hand_removed(&self.hand[..n - 1], i, card);
         card
     }
 }
@@ -232,6 +241,7 @@ impl GameState {
             deck: [NO_CARD; MAX_DECK],
             lanes: [Creature::EMPTY; MAX_LANES],
             supports: [Support::EMPTY; MAX_SUPPORTS],
+            sets: Sets::EMPTY,
         };
         let mut s = GameState {
             players: [empty; 2],

@@ -40,6 +40,7 @@ impl GameState {
                 pl.ap -= 1;
                 pl.essence -= def.cost;
                 pl.lanes[l] = Creature::new(card, def);
+                self.sync_lane(data, me, l);
                 self.fire(data, card, Trigger::OnPlay, me, l as u8, NONE);
             }
             CardKind::Spell => {
@@ -117,12 +118,14 @@ impl GameState {
             pl.max_essence = (pl.max_essence + 1).min(rules.essence_cap);
             pl.essence = pl.max_essence;
             pl.ap = rules.action_points;
+            let mut ready = 0u8;
             for (lane, c) in pl.lanes[..lanes].iter_mut().enumerate() {
                 c.fresh = false;
                 c.attacks = 0;
                 if c.is_empty() {
                     continue;
                 }
+                ready |= (Self::can_attack(data, c) as u8) << lane;
                 if c.has(Keyword::Regenerate) {
                     c.health = (c.health + rules.regenerate_amount as i8).min(c.max_health);
                 }
@@ -131,6 +134,8 @@ impl GameState {
                     any_firing = true;
                 }
             }
+            // Readying changes only who may attack; occupancy and keywords stay.
+            pl.sets.ready = ready;
         }
         if self.turn > 1 {
             self.draw(data, me);

@@ -20,7 +20,8 @@ pub fn fixture() -> GameData {
     GameData::load(&fixture_dir()).expect("fixture data loads")
 }
 
-/// A position built by hand on the fixture cards: player 0 to act on turn 3, both players at
+/// A position built by hand on the fixture cards (direct edits of lanes or hands are followed
+/// by `GameState::refresh`, which recomputes the sets legal-action listing keeps): player 0 to act on turn 3, both players at
 /// full essence and action points, empty boards and hands.
 pub struct Table {
     pub data: GameData,
@@ -41,6 +42,7 @@ impl Table {
         }
         s.active = 0;
         s.turn = 3;
+        s.refresh(&data);
         Table { data, s }
     }
 
@@ -57,6 +59,7 @@ impl Table {
         let mut c = Creature::new(id, &self.data.cards[id]);
         c.fresh = false;
         self.s.players[p].lanes[lane] = c;
+        self.s.refresh(&self.data);
     }
 
     pub fn c(&self, p: usize, lane: usize) -> Creature {
