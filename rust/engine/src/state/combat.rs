@@ -6,17 +6,23 @@ impl GameState {
     pub(super) fn attack(&mut self, data: &GameData, lane: usize, target: u8) {
         let me = self.active as usize;
         let opp = 1 - me;
-        let attacker = self.players[me].lanes[lane];
-        if !Self::can_attack(data, &attacker) {
+        let pl = &mut self.players[me];
+        let card = pl.lanes[lane].card;
+        if (pl.sets.ready >> lane) & 1 == 0 {
             return;
         }
-        let card = attacker.card;
         {
-            let a = &mut self.players[me].lanes[lane];
+            let a = &mut pl.lanes[lane];
             a.attacks += 1;
             a.keywords.remove(Keyword::Stealth);
+            // It could attack, so it still may exactly when it has attacks left.
+            let again = a.has(Keyword::Frenzy) && a.attacks < data.rules.frenzy_attacks;
+            let bit = 1u8 << lane;
+            pl.sets.stealth &= !bit;
+            if !again {
+                pl.sets.ready &= !bit;
+            }
         }
-        self.sync_lane(data, me, lane);
         if data.cards.info(card).triggers & Trigger::OnAttack.bit() != 0 {
             self.fire(data, card, Trigger::OnAttack, me, lane as u8, NONE);
             self.resolve_deaths(data);

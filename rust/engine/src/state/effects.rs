@@ -239,9 +239,10 @@ impl GameState {
             let first = self.active as usize;
             for p in [first, 1 - first] {
                 let pl = &mut self.players[p];
-                for l in 0..lanes {
+                for l in bits(pl.sets.occupied) {
+                    let l = l as usize;
                     let c = &mut pl.lanes[l];
-                    if !c.is_empty() && c.health <= 0 {
+                    if c.health <= 0 {
                         dead[n] = (p as u8, l as u8, c.card, c.has(Keyword::Volatile));
                         n += 1;
                         *c = Creature::EMPTY;

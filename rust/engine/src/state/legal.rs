@@ -41,23 +41,28 @@ impl GameState {
     /// A uniformly random legal action (`None` when the game is over): one draw in
     /// `0..legal_count`, mapped like [`GameState::nth_legal`].
     pub fn random_legal(&self, data: &GameData, rng: &mut seed::Rng) -> Option<Action> {
+        if self.is_terminal() {
+            return None;
+        }
+        let pl = self.active_player();
+        if pl.ap == 0 && pl.sets.ready == 0 {
+            // Only end turn is left; the draw still advances the stream.
+            seed::below(rng, 1);
+            return Some(Action::EndTurn);
+        }
+        // Each group with its size in the otherwise unused bits 20-23.
         let mut groups = [ActionGroup(0); MAX_GROUPS];
-        let mut counts = [0u8; MAX_GROUPS];
         let mut len = 0;
         let mut total = 0;
         self.action_groups(data, |g, n| {
-            groups[len] = g;
-            counts[len] = n as u8;
+            groups[len] = ActionGroup(g.0 | (n as u32) << COUNT_SHIFT);
             len += 1;
             total += n;
             true
         });
-        if total == 0 {
-            return None;
-        }
         let mut k = seed::below(rng, total);
-        for (g, &n) in groups[..len].iter().zip(&counts[..len]) {
-            let n = n as usize;
+        for g in &groups[..len] {
+            let n = ((g.0 >> COUNT_SHIFT) & 15) as usize;
             if k < n {
                 return Some(g.nth(k));
             }
@@ -88,7 +93,12 @@ impl GameState {
             let support_free = pl.supports[..data.rules.support_slots as usize]
                 .iter()
                 .any(|s| s.card == NO_CARD);
-            let own_empty = all & !own.occupied;
+            // Every creature card has the same targets (the empty own lanes), every support
+            // the same single action.
+            let creature =
+                ActionGroup::new(GroupKind::Creature, 0, all & !own.occupied, false, false);
+            let creature_n = creature.count();
+            let support = ActionGroup::new(GroupKind::Spell, 0, 0, false, support_free);
             let mut firsts = own.firsts;
             while firsts != 0 {
                 let i = firsts.trailing_zeros() as usize;
@@ -97,13 +107,9 @@ impl GameState {
                 if info.cost > pl.essence {
                     continue;
                 }
-                let g = match info.kind {
-                    CardKind::Creature => {
-                        ActionGroup::new(GroupKind::Creature, 0, own_empty, false, false)
-                    }
-                    CardKind::Support => {
-                        ActionGroup::new(GroupKind::Spell, 0, 0, false, support_free)
-                    }
+                let (g, n) = match info.kind {
+                    CardKind::Creature => (creature, creature_n),
+                    CardKind::Support => (support, support_free as usize),
                     CardKind::Spell => {
                         let (enemy, own, face, none) = match info.target {
                             SpellTarget::None => (0, 0, false, true),
@@ -112,10 +118,10 @@ impl GameState {
                             SpellTarget::AnyCreature => (targetable, own.occupied, false, false),
                             SpellTarget::EnemyAny => (targetable, 0, true, false),
                         };
-                        ActionGroup::new(GroupKind::Spell, enemy, own, face, none)
+                        let g = ActionGroup::new(GroupKind::Spell, enemy, own, face, none);
+                        (g, g.count())
                     }
                 };
-                let n = g.count();
                 if n > 0 && !f(g.with_src(i as u8), n) {
                     return;
                 }
@@ -181,7 +187,7 @@ enum GroupKind {
 }
 
 /// The legal actions sharing one source, packed in a word: bits 0-7 the `enemy` lane mask,
-/// 8-15 the `own` lane mask, 16 the enemy face, 17 no target, 18-19 the kind, 24-31 the
+/// 8-15 the `own` lane mask, 16 the enemy face, 17 no target, 18-19 the kind, 20-23 free, 24-31 the
 /// source (hand index or lane). Expands in a fixed order: enemy lanes, own lanes, face, no
 /// target.
 #[derive(Clone, Copy)]
@@ -193,6 +199,9 @@ const MAX_GROUPS: usize = MAX_HAND + MAX_LANES + 1;
 const FACE_BIT: u32 = 1 << 16;
 const NONE_BIT: u32 = 1 << 17;
 const KIND_SHIFT: u32 = 18;
+/// Group sizes are at most 11 (5 enemy lanes, 5 own lanes, the face): four bits hold them.
+const COUNT_SHIFT: u32 = 20;
+const _: () = assert!(2 * MAX_LANES + 1 < 16);
 const SRC_SHIFT: u32 = 24;
 
 impl ActionGroup {
@@ -333,18 +342,4 @@ fn lane_mask(lanes: usize) -> u8 {
 #[inline]
 fn reach_mask(lane: usize) -> u8 {
     ((0b111u16 << lane) >> 1) as u8
-}
-
-/// The set bits of a mask, lowest first.
-#[inline]
-fn bits(mut m: u8) -> impl Iterator<Item = u8> {
-    std::iter::from_fn(move || {
-        if m == 0 {
-            None
-        } else {
-            let b = m.trailing_zeros() as u8;
-            m &= m - 1;
-            Some(b)
-        }
-    })
 }

@@ -183,11 +183,31 @@ impl Player {
     fn remove_from_hand(&mut self, i: usize) -> CardId {
         let card = self.hand[i];
         let n = self.hand_len as usize;
-        self.hand.copy_within(i + 1..n, i);
+        // Ten bytes: a fixed, unrolled shift beats the call `copy_within` makes to memmove
+        // (bytes past the hand's length are never read).
+        for j in 0..MAX_HAND - 1 {
+            if j >= i {
+                self.hand[j] = self.hand[j + 1];
+            }
+        }
         self.hand_len -= 1;
         self.sets.hand_removed(&self.hand[..n - 1], i, card);
         card
     }
+}
+
+/// The set bits of a mask, lowest first.
+#[inline]
+fn bits(mut m: u8) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if m == 0 {
+            None
+        } else {
+            let b = m.trailing_zeros() as u8;
+            m &= m - 1;
+            Some(b)
+        }
+    })
 }
 
 /// Up to ten (player, lane) pairs an effect applies to; `FACE` as lane means the player.

@@ -42,10 +42,16 @@ impl Sets {
     /// `card` was removed from position `i`; `after` is the hand now.
     #[inline]
     pub(super) fn hand_removed(&mut self, after: &[CardId], i: usize, card: CardId) {
+        // Every position is a first copy when the hand held no two identical cards; then no
+        // later copy can take over.
+        let distinct = self.firsts == (1u16 << (after.len() + 1)) - 1;
         let was_first = self.firsts & (1 << i) != 0;
         let below = self.firsts & ((1u16 << i) - 1);
         self.firsts = below | ((self.firsts >> (i + 1)) << i);
-        if was_first && let Some(j) = after[i..].iter().position(|&c| c == card) {
+        if was_first
+            && !distinct
+            && let Some(j) = after[i..].iter().position(|&c| c == card)
+        {
             self.firsts |= 1 << (i + j);
         }
     }
@@ -73,7 +79,7 @@ impl Sets {
         s
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_lane(&mut self, data: &GameData, l: usize, c: &Creature) {
         let keep = !(1u8 << l);
         let put = |on: bool| (on as u8) << l;
@@ -86,7 +92,7 @@ impl Sets {
 
 impl GameState {
     /// Brings the sets of lane `l` of player `p` up to date after a change to that lane.
-    #[inline]
+    #[inline(always)]
     pub(super) fn sync_lane(&mut self, data: &GameData, p: usize, l: usize) {
         let pl = &mut self.players[p];
         pl.sets.set_lane(data, l, &pl.lanes[l]);

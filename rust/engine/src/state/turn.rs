@@ -70,10 +70,11 @@ impl GameState {
 
     pub(super) fn end_turn(&mut self, data: &GameData) {
         let me = self.active as usize;
-        let lanes = data.rules.lanes as usize;
         let mut any = false;
-        for c in &mut self.players[me].lanes[..lanes] {
-            if !c.is_empty() && c.has(Keyword::Ephemeral) && !c.fresh {
+        let pl = &mut self.players[me];
+        for lane in bits(pl.sets.occupied) {
+            let c = &mut pl.lanes[lane as usize];
+            if c.has(Keyword::Ephemeral) && !c.fresh {
                 c.health = 0;
                 any = true;
             }
@@ -119,13 +120,15 @@ impl GameState {
             pl.essence = pl.max_essence;
             pl.ap = rules.action_points;
             let mut ready = 0u8;
-            for (lane, c) in pl.lanes[..lanes].iter_mut().enumerate() {
+            // Empty lanes are blank (never fresh, no attacks): only creatures need readying.
+            for lane in bits(pl.sets.occupied) {
+                let lane = lane as usize;
+                let c = &mut pl.lanes[lane];
                 c.fresh = false;
                 c.attacks = 0;
-                if c.is_empty() {
-                    continue;
-                }
-                ready |= (Self::can_attack(data, c) as u8) << lane;
+                // Readied, not fresh and with no attacks made, it may attack when it has
+                // attack power.
+                ready |= ((attack_power(data, c) > 0) as u8) << lane;
                 if c.has(Keyword::Regenerate) {
                     c.health = (c.health + rules.regenerate_amount as i8).min(c.max_health);
                 }
