@@ -65,6 +65,8 @@ enum Workload {
     Greedy,
     /// Rounds of legal-action listing over the sampled positions.
     Legal,
+    /// MCTS searches (`--mcts-sims` simulations each) from sampled decisions.
+    Mcts,
 }
 
 fn main() -> ExitCode {
@@ -155,6 +157,7 @@ fn run_workload(
     w: &Weights,
     workload: Workload,
     size: usize,
+    params: &MctsParams,
 ) {
     let units = match workload {
         Workload::Random => {
@@ -172,6 +175,17 @@ fn run_workload(
                 }
             }
             (size * states.len()) as f64
+        }
+        Workload::Mcts => {
+            let states = sample_states(data, pairs, w, 1024);
+            let eval = Evaluator::new(w);
+            let mut scratch = MctsScratch::default();
+            let mut rng = seed::rng(0, 7);
+            let decisions = states.iter().filter(|s| s.legal_count(data) > 1).cycle();
+            for st in decisions.take(size) {
+                black_box(scratch.search(data, st, &eval, params, &mut rng));
+            }
+            (size as u64 * params.sims as u64) as f64
         }
     };
     println!("{units}");
@@ -196,7 +210,9 @@ fn count_instructions(args: &Args, data_dir: &Path, workload: Workload, n: usize
             .arg("--workload")
             .arg(workload.to_possible_value()?.get_name())
             .arg("--workload-size")
-            .arg(size.to_string());
+            .arg(size.to_string())
+            .arg("--mcts-sims")
+            .arg(args.mcts_sims.to_string());
         if let Some(w) = &args.weights {
             cmd.arg("--weights").arg(w);
         }
@@ -264,7 +280,11 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     if let Some(workload) = args.workload {
-        run_workload(&data, &pairs, &w, workload, args.workload_size);
+        let params = MctsParams {
+            sims: args.mcts_sims,
+            ..MctsParams::default()
+        };
+        run_workload(&data, &pairs, &w, workload, args.workload_size, &params);
         return Ok(());
     }
     let repeats = args.repeats.max(1);
@@ -343,6 +363,7 @@ fn run(args: &Args) -> Result<(), String> {
     let random_instr = instructions(Workload::Random, 1000);
     let greedy_instr = instructions(Workload::Greedy, 100);
     let legal_instr = instructions(Workload::Legal, 20);
+    let mcts_instr = instructions(Workload::Mcts, 8);
     let report = serde_json::json!({
         "random_game_us": median(random_us),
         "random_game_turns": median(random_turns),
@@ -361,6 +382,7 @@ fn run(args: &Args) -> Result<(), String> {
         "random_game_instructions": random_instr,
         "greedy_action_instructions": greedy_instr,
         "legal_actions_instructions": legal_instr,
+        "mcts_sim_instructions": mcts_instr,
         "instructions_counter": random_instr.map(|_| "callgrind"),
     });
     if args.json {

@@ -42,16 +42,16 @@ impl Sets {
     /// `card` was removed from position `i`; `after` is the hand now.
     #[inline]
     pub(super) fn hand_removed(&mut self, after: &[CardId], i: usize, card: CardId) {
-        // Every position is a first copy when the hand held no two identical cards; then no
-        // later copy can take over.
-        let distinct = self.firsts == (1u16 << (after.len() + 1)) - 1;
+        // The usual case: no two identical cards, every position a first copy, and still so.
+        let full = (1u16 << after.len()) - 1;
+        if self.firsts == (full << 1) | 1 {
+            self.firsts = full;
+            return;
+        }
         let was_first = self.firsts & (1 << i) != 0;
         let below = self.firsts & ((1u16 << i) - 1);
         self.firsts = below | ((self.firsts >> (i + 1)) << i);
-        if was_first
-            && !distinct
-            && let Some(j) = after[i..].iter().position(|&c| c == card)
-        {
+        if was_first && let Some(j) = after[i..].iter().position(|&c| c == card) {
             self.firsts |= 1 << (i + j);
         }
     }
