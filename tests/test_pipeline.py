@@ -102,7 +102,7 @@ def test_validation_timeout_stops_the_job(
     ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_HANG", "--matchup argentum-obsidion")
-    record, _ = run(ws, fake_bins, mode="validate-only", validation_timeout=1.0)
+    record, _ = run(ws, fake_bins, mode="validate-only", validation_timeout=5.0)
     states = {r.job_id: r.state for r in record.results()}
     assert states["validate-argentum-obsidion"] == "timeout"
     assert record.state == "failed" and record.validation is not None
