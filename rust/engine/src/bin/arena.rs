@@ -14,10 +14,10 @@ use ew_engine::weights::Weights;
 #[derive(Parser, Debug)]
 #[command(name = "arena", version)]
 struct Args {
-    /// Bot A: random, greedy, greedy:PATH.toml or mcts:SIMS.
+    /// Bot A: random, greedy, greedy:PATH.toml, mcts:SIMS or mcts:SIMS:PATH.toml.
     #[arg(long)]
     bot_a: BotSpec,
-    /// Bot B: random, greedy, greedy:PATH.toml or mcts:SIMS.
+    /// Bot B: random, greedy, greedy:PATH.toml, mcts:SIMS or mcts:SIMS:PATH.toml.
     #[arg(long)]
     bot_b: BotSpec,
     /// Number of games; must be even so both bots take each seat equally often.
@@ -32,7 +32,7 @@ struct Args {
     /// Deck of bot B (a deck id); with --deck-a, only this pair is played.
     #[arg(long, requires = "deck_a")]
     deck_b: Option<String>,
-    /// Weights of the `greedy` and `mcts` bots [default: DATA/weights/generalist.toml].
+    /// Weights of the `greedy` and `mcts:SIMS` bots [default: DATA/weights/generalist.toml].
     #[arg(long)]
     weights: Option<PathBuf>,
     /// MCTS rollout depth in actions [default: the engine default].

@@ -18,7 +18,8 @@ use crate::seed::{self, Rng};
 use crate::state::GameState;
 use crate::weights::Weights;
 
-/// A bot as named on the command line: `random`, `greedy`, `greedy:PATH.toml`, `mcts:SIMS`.
+/// A bot as named on the command line: `random`, `greedy`, `greedy:PATH.toml`, `mcts:SIMS`,
+/// `mcts:SIMS:PATH.toml`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BotSpec {
     Random,
@@ -30,10 +31,17 @@ pub enum BotSpec {
     Mcts {
         sims: u32,
     },
+    /// MCTS with this many simulations per decision and the weights in this file.
+    MctsFile {
+        sims: u32,
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad bot `{0}`: expected random, greedy, greedy:PATH.toml or mcts:SIMS (SIMS 1..=1000000)")]
+#[error(
+    "bad bot `{0}`: expected random, greedy, greedy:PATH.toml, mcts:SIMS or mcts:SIMS:PATH.toml (SIMS 1..=1000000)"
+)]
 pub struct BadBotSpec(pub String);
 
 impl FromStr for BotSpec {
@@ -50,10 +58,25 @@ impl FromStr for BotSpec {
                 _ => Err(bad()),
             },
             Some(("greedy", path)) if !path.is_empty() => Ok(BotSpec::GreedyFile(path.into())),
-            Some(("mcts", n)) => match n.parse::<u32>() {
-                Ok(sims) if (1..=1_000_000).contains(&sims) => Ok(BotSpec::Mcts { sims }),
-                _ => Err(bad()),
-            },
+            Some(("mcts", rest)) => {
+                let (n, path) = match rest.split_once(':') {
+                    Some((n, p)) if !p.is_empty() => (n, Some(p)),
+                    Some(_) => return Err(bad()),
+                    None => (rest, None),
+                };
+                match (n.parse::<u32>(), path) {
+                    (Ok(sims), None) if (1..=1_000_000).contains(&sims) => {
+                        Ok(BotSpec::Mcts { sims })
+                    }
+                    (Ok(sims), Some(p)) if (1..=1_000_000).contains(&sims) => {
+                        Ok(BotSpec::MctsFile {
+                            sims,
+                            path: p.into(),
+                        })
+                    }
+                    _ => Err(bad()),
+                }
+            }
             _ => Err(bad()),
         }
     }
@@ -66,6 +89,7 @@ impl fmt::Display for BotSpec {
             BotSpec::Greedy => write!(f, "greedy"),
             BotSpec::GreedyFile(p) => write!(f, "greedy:{}", p.display()),
             BotSpec::Mcts { sims } => write!(f, "mcts:{sims}"),
+            BotSpec::MctsFile { sims, path } => write!(f, "mcts:{sims}:{}", path.display()),
         }
     }
 }
@@ -80,8 +104,8 @@ pub enum Bot {
 }
 
 impl Bot {
-    /// Builds the bot of `spec`; `weights` serve `greedy` and `mcts` (a `greedy:PATH` spec
-    /// reads its own file).
+    /// Builds the bot of `spec`; `weights` serve `greedy` and `mcts` (a `greedy:PATH` or
+    /// `mcts:SIMS:PATH` spec reads its own file).
     pub fn from_spec(spec: &BotSpec, weights: &Weights) -> Result<Bot, DataError> {
         Ok(match spec {
             BotSpec::Random => Bot::Random,
@@ -89,6 +113,13 @@ impl Bot {
             BotSpec::GreedyFile(p) => Bot::Greedy(Weights::load(p)?),
             BotSpec::Mcts { sims } => Bot::Mcts(
                 *weights,
+                MctsParams {
+                    sims: *sims,
+                    ..MctsParams::default()
+                },
+            ),
+            BotSpec::MctsFile { sims, path } => Bot::Mcts(
+                Weights::load(path)?,
                 MctsParams {
                     sims: *sims,
                     ..MctsParams::default()
@@ -152,5 +183,61 @@ impl BotPlayer<'_> {
                 scratch.search(data, state, eval, p, &mut self.rng)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_print_back() {
+        for (text, spec) in [
+            ("random", BotSpec::Random),
+            ("greedy", BotSpec::Greedy),
+            ("greedy:w.toml", BotSpec::GreedyFile("w.toml".into())),
+            ("mcts:50", BotSpec::Mcts { sims: 50 }),
+            (
+                "mcts:100:dir/w.toml",
+                BotSpec::MctsFile {
+                    sims: 100,
+                    path: "dir/w.toml".into(),
+                },
+            ),
+        ] {
+            assert_eq!(text.parse::<BotSpec>(), Ok(spec.clone()), "{text}");
+            assert_eq!(spec.to_string(), text);
+        }
+        for bad in [
+            "mcts:0:w.toml",
+            "mcts:x:w.toml",
+            "mcts:50:",
+            "mcts:",
+            "greedy:",
+            "alpha",
+        ] {
+            assert!(bad.parse::<BotSpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mcts_with_a_file_uses_its_weights() {
+        let dir = std::env::temp_dir().join(format!("ew-botspec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.toml");
+        let mut w = Weights::default();
+        w.values[0] = crate::weights::WEIGHT_SPEC[0].max;
+        std::fs::write(&path, w.to_toml_string()).unwrap();
+        let spec: BotSpec = format!("mcts:7:{}", path.display()).parse().unwrap();
+        match Bot::from_spec(&spec, &Weights::default()).unwrap() {
+            Bot::Mcts(got, p) => {
+                assert_eq!(got, w);
+                assert_eq!(p.sims, 7);
+            }
+            other => panic!("{other:?}"),
+        }
+        let missing: BotSpec = "mcts:7:/nonexistent/w.toml".parse().unwrap();
+        assert!(Bot::from_spec(&missing, &Weights::default()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
