@@ -12,8 +12,15 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tune");
 
-/// A small but real configuration: 4 candidates x 6 games, MCTS with 3 simulations.
-const SMALL: [&str; 10] = [
+/// A small but real configuration: 4 candidates x 6 games, MCTS with 3 simulations, an
+/// archive of 2, and a small held-out evaluation.
+const SMALL: [&str; 16] = [
+    "--archive",
+    "2",
+    "--heldout-games",
+    "12",
+    "--h2h-games",
+    "40",
     "--games",
     "6",
     "--mcts-sims",
@@ -93,8 +100,9 @@ fn a_run_writes_every_experiment_file() {
     assert!(stats.starts_with("gen,evals,games,best_fitness"));
     let summary = read_json(&dir.join("summary.json"));
     assert_eq!(summary["generations"], 3);
-    assert_eq!(summary["evaluations"], 12);
-    assert_eq!(summary["games"], 72);
+    // 4 samples a generation, plus the archive's replays: 0, then 2, then 2.
+    assert_eq!(summary["evaluations"], 16);
+    assert_eq!(summary["games"], 96);
     assert_eq!(summary["stop_reason"], "generations");
     assert_eq!(summary["population"], 4);
     for k in ["random", "greedy", "mcts"] {
@@ -123,8 +131,24 @@ fn a_run_writes_every_experiment_file() {
             "checkpoint",
             "generation",
             "checkpoint",
+            "heldout",
             "done"
         ]
+    );
+    check_heldout(&summary["heldout"], 12, 40, 2);
+    // The event carries every field of summary.json's `heldout`.
+    let ev = events.iter().find(|e| e["event"] == "heldout").unwrap();
+    for (k, v) in summary["heldout"].as_object().unwrap() {
+        assert_eq!(&ev[k], v, "{k}");
+    }
+    let done = events.iter().find(|e| e["event"] == "done").unwrap();
+    assert_eq!(done["summary"]["heldout"], summary["heldout"]);
+    // weights.toml is the held-out winner.
+    let winner = summary["heldout"]["winner"].as_str().unwrap();
+    let head = std::fs::read_to_string(dir.join("weights.toml")).unwrap();
+    assert!(
+        head.starts_with(&format!("# Held-out winner {winner}:")),
+        "{head}"
     );
     let g = events.iter().find(|e| e["event"] == "generation").unwrap();
     for k in [
@@ -164,12 +188,76 @@ fn a_run_writes_every_experiment_file() {
     assert_eq!(std::fs::read_dir(s.path()).unwrap().count(), 2);
 }
 
+/// Checks the `heldout` object of a run with `games` held-out and `h2h` head-to-head games per
+/// finalist and an archive of `archive`.
+fn check_heldout(h: &Value, games: u64, h2h: u64, archive: usize) {
+    assert_eq!(h["games"], games);
+    assert_eq!(h["h2h_games"], h2h);
+    let baseline = data_dir().join("weights/generalist.toml");
+    assert_eq!(
+        h["baseline"],
+        baseline.canonicalize().unwrap().display().to_string()
+    );
+    let bytes = std::fs::read(&baseline).unwrap();
+    assert_eq!(
+        h["baseline_sha256"],
+        ew_jobs::tune::heldout::sha256_hex(&bytes)
+    );
+    let cands = h["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 1 + archive);
+    assert_eq!(cands[0]["name"], "mean");
+    assert!(cands[0]["train_fitness"].is_null());
+    assert_eq!(cands[0]["train_gens"], 0);
+    for (i, c) in cands.iter().enumerate().skip(1) {
+        assert_eq!(c["name"], format!("archive-{i}"));
+        assert!(c["train_fitness"].is_number());
+        assert!(c["train_gens"].as_u64().unwrap() >= 1);
+    }
+    for c in cands {
+        let r = &c["h2h"];
+        assert_eq!(r["games"], h2h);
+        let (w, l, d) = (
+            r["wins"].as_u64().unwrap(),
+            r["losses"].as_u64().unwrap(),
+            r["draws"].as_u64().unwrap(),
+        );
+        assert_eq!(w + l + d, h2h);
+        let score = r["score"].as_f64().unwrap();
+        assert!((score - (w as f64 + d as f64 / 2.0) / h2h as f64).abs() < 1e-12);
+        let ci = &r["ci95"];
+        assert!(ci[0].as_f64().unwrap() <= score && score <= ci[1].as_f64().unwrap());
+        let f = c["fitness"].as_f64().unwrap();
+        let ci = &c["fitness_ci95"];
+        assert!(ci[0].as_f64().unwrap() <= f && f <= ci[1].as_f64().unwrap());
+        for k in ["random", "greedy", "mcts"] {
+            assert!(c["win_rates"][k].is_number(), "{k}");
+        }
+    }
+    // The winner has the best head-to-head score, and its results are repeated at the top.
+    let best = cands
+        .iter()
+        .map(|c| c["h2h"]["score"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let w = cands.iter().find(|c| c["name"] == h["winner"]).unwrap();
+    assert_eq!(w["h2h"]["score"].as_f64().unwrap(), best);
+    for k in ["fitness", "fitness_ci95", "win_rates", "h2h"] {
+        assert_eq!(h[k], w[k], "{k}");
+    }
+    assert!(h["cpu_s"].as_f64().unwrap() > 0.0);
+}
+
 #[test]
 fn a_killed_run_resumes_to_the_same_weights() {
     let s = Scratch::new("resume");
     let whole = s.path().join("whole");
     let cut = s.path().join("cut");
     let args = [
+        "--archive",
+        "3",
+        "--heldout-games",
+        "30",
+        "--h2h-games",
+        "64",
         "--games",
         "18",
         "--mcts-sims",
@@ -246,6 +334,12 @@ fn a_killed_run_resumes_to_the_same_weights() {
     ] {
         assert_eq!(a[k], b[k], "{k}");
     }
+    // The archive was carried through the checkpoint: the same finalists, the same results.
+    let (ha, hb) = (&a["heldout"], &b["heldout"]);
+    assert_eq!(ha["candidates"], hb["candidates"]);
+    assert_eq!(ha["winner"], hb["winner"]);
+    check_heldout(ha, 30, 64, 3);
+    assert!(ck["archive"].as_array().is_some_and(|m| !m.is_empty()));
     // stats.csv has each generation once.
     let stats = std::fs::read_to_string(cut_dir.join("stats.csv")).unwrap();
     assert_eq!(stats.lines().count(), 7);
@@ -255,7 +349,7 @@ fn a_killed_run_resumes_to_the_same_weights() {
 fn deploy_installs_the_best_weights_and_keeps_the_old_file() {
     let s = Scratch::new("deploy");
     let data = s.path().join("data");
-    copy_dir(&data_dir(), &data);
+    copy_tracked_data(&data);
     let exp = s.path().join("exp");
     let out = run(
         BIN,
@@ -398,4 +492,184 @@ fn an_unwritable_experiment_dir_is_refused() {
         .concat(),
     );
     assert_usage_error(&out, &["cannot create the experiment directory"]);
+}
+
+#[test]
+fn h2h_games_0_skips_the_heldout_evaluation() {
+    let s = Scratch::new("skip");
+    let out = run(
+        BIN,
+        &[
+            "--games",
+            "6",
+            "--mcts-sims",
+            "3",
+            "--population",
+            "4",
+            "--generations",
+            "2",
+            "--h2h-games",
+            "0",
+            "--games-max",
+            "12",
+            "--experiment-dir",
+            s.path().to_str().unwrap(),
+            "--events",
+            "jsonl",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = only_dir(s.path());
+    let summary = read_json(&dir.join("summary.json"));
+    assert!(summary["heldout"].is_null());
+    assert_eq!(summary["games_max"], 12);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("\"event\":\"heldout\""));
+    let head = std::fs::read_to_string(dir.join("weights.toml")).unwrap();
+    assert!(head.starts_with("# Best in-training weights"), "{head}");
+}
+
+/// A weights file with every weight at its lower bound: a bot that cannot tell moves apart.
+fn weakest_weights(path: &Path) {
+    let values: Vec<f64> = ew_engine::weights::WEIGHT_SPEC
+        .iter()
+        .map(|d| f64::from(d.min))
+        .collect();
+    let w = ew_engine::Weights::from_values(&values).unwrap();
+    std::fs::write(path, w.to_toml_string()).unwrap();
+}
+
+#[test]
+fn evaluate_prints_the_candidate_object() {
+    let s = Scratch::new("evaluate");
+    let weak = s.path().join("weak.toml");
+    weakest_weights(&weak);
+    let reference = reference_weights("generalist.toml");
+    let eval = |cand: &Path| {
+        let out = run(
+            BIN,
+            &[
+                "--evaluate",
+                cand.to_str().unwrap(),
+                "--baseline",
+                reference.to_str().unwrap(),
+                "--h2h-games",
+                "1600",
+                "--heldout-games",
+                "40",
+                "--mcts-sims",
+                "3",
+                "--threads",
+                "2",
+                "--json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let v: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        v
+    };
+    let v = eval(&weak);
+    for k in [
+        "name",
+        "train_fitness",
+        "train_gens",
+        "fitness",
+        "fitness_ci95",
+        "win_rates",
+        "h2h",
+        "baseline",
+        "baseline_sha256",
+        "cpu_s",
+    ] {
+        assert!(v.get(k).is_some(), "{k} missing: {v}");
+    }
+    assert_eq!(
+        v["name"],
+        weak.canonicalize().unwrap().display().to_string()
+    );
+    assert!(v["train_fitness"].is_null());
+    assert_eq!(v["h2h"]["games"], 1600);
+    assert_eq!(
+        v["baseline_sha256"],
+        ew_jobs::tune::heldout::sha256_hex(&std::fs::read(&reference).unwrap())
+    );
+    // A bot that ignores the position loses clearly to the reference.
+    assert!(v["h2h"]["ci95"][1].as_f64().unwrap() < 0.5, "{v}");
+    // The reference against itself on the same deals: about even, and repeatable.
+    let same = eval(&reference);
+    let ci = &same["h2h"]["ci95"];
+    assert!(
+        ci[0].as_f64().unwrap() < 0.5 && 0.5 < ci[1].as_f64().unwrap(),
+        "{same}"
+    );
+    let again = eval(&reference);
+    assert_eq!(same["h2h"], again["h2h"]);
+    assert_eq!(same["fitness"], again["fitness"]);
+}
+
+#[test]
+fn evaluate_refuses_bad_input_in_one_line() {
+    let s = Scratch::new("evaluate-bad");
+    let reference = reference_weights("generalist.toml");
+    let r = reference.to_str().unwrap();
+    let missing = s.path().join("none.toml");
+    assert_usage_error(
+        &run(BIN, &["--evaluate", missing.to_str().unwrap(), "--json"]),
+        &["none.toml"],
+    );
+    let bad = s.path().join("bad.toml");
+    std::fs::write(&bad, weights_with(&[("win_bonus", "5000")])).unwrap();
+    assert_usage_error(
+        &run(BIN, &["--evaluate", bad.to_str().unwrap(), "--json"]),
+        &["bad.toml", "win_bonus"],
+    );
+    assert_usage_error(
+        &run(
+            BIN,
+            &[
+                "--evaluate",
+                r,
+                "--baseline",
+                bad.to_str().unwrap(),
+                "--json",
+            ],
+        ),
+        &["bad.toml", "win_bonus"],
+    );
+    assert_usage_error(
+        &run(BIN, &["--evaluate", r, "--generations", "3"]),
+        &["--generations"],
+    );
+    assert_usage_error(
+        &run(BIN, &["--evaluate", r, "--h2h-games", "0"]),
+        &["--h2h-games"],
+    );
+    assert_usage_error(
+        &run(
+            BIN,
+            &[
+                "--evaluate",
+                r,
+                "--mode",
+                "specialist",
+                "--faction",
+                "elves",
+            ],
+        ),
+        &["elves", "argentum, symbiote, obsidion"],
+    );
+    assert_usage_error(&run(BIN, &["--json", "--games", "5"]), &["--json"]);
+    assert_usage_error(
+        &run(BIN, &["--baseline", missing.to_str().unwrap()]),
+        &["none.toml"],
+    );
 }

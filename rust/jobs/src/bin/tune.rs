@@ -8,6 +8,7 @@ use clap::{Parser, ValueEnum};
 use ew_jobs::cli::{parse_or_exit, positive_f64, positive_u32};
 use ew_jobs::reporter::Reporter;
 use ew_jobs::tune::config::{Mode, parse_fitness_weights};
+use ew_jobs::tune::evaluate::{EvaluateArgs, evaluate_file};
 use ew_jobs::tune::objective::{ObjectiveArgs, run_objective};
 use ew_jobs::tune::train::{TuneArgs, run};
 use ew_tuning::objectives::Objective;
@@ -25,7 +26,7 @@ enum EventsArg {
 
 /// Flags that only make sense when starting a new run; `--resume` takes them from the
 /// experiment directory instead.
-const NEW_RUN_FLAGS: [&str; 15] = [
+const NEW_RUN_FLAGS: [&str; 21] = [
     "mode",
     "faction",
     "generations",
@@ -41,6 +42,30 @@ const NEW_RUN_FLAGS: [&str; 15] = [
     "experiment_dir",
     "initial_weights",
     "objective",
+    "games_max",
+    "archive",
+    "heldout_games",
+    "h2h_games",
+    "baseline",
+    "evaluate",
+];
+
+/// Flags of a training run that `--evaluate` does not take.
+const TRAINING_ONLY_FLAGS: [&str; 14] = [
+    "generations",
+    "games",
+    "population",
+    "sigma",
+    "sigma_floor",
+    "stagnation",
+    "tag",
+    "experiment_dir",
+    "initial_weights",
+    "resume",
+    "events",
+    "deploy",
+    "games_max",
+    "archive",
 ];
 
 /// Trains the evaluation weights of the greedy bot with CMA-ES by playing games against
@@ -82,6 +107,31 @@ struct Cli {
     /// type with weight 0 is not played [default: 0.1,0.4,0.5].
     #[arg(long, value_parser = parse_fitness_weights)]
     fitness_weights: Option<[f64; 3]>,
+    /// Games per evaluation grow from --games towards this as the search distribution shrinks
+    /// (games x (sigma0 / sigma)^2) [default: --games, no growth].
+    #[arg(long, value_parser = positive_u32, allow_hyphen_values = true)]
+    games_max: Option<u32>,
+    /// Candidates kept in the archive, replayed every generation and ranked by their average
+    /// in-training fitness; the archive and the distribution mean are the finalists [default: 4].
+    #[arg(long)]
+    archive: Option<u32>,
+    /// Held-out games per finalist against the fitness opponent mix, allotted to the types in
+    /// proportion to --fitness-weights; 0 skips them [default: 1000].
+    #[arg(long)]
+    heldout_games: Option<u32>,
+    /// Held-out head-to-head games per finalist against --baseline (both greedy, every deck
+    /// pair in both seats); 0 skips the held-out evaluation [default: 1600 rounded up to whole
+    /// cycles of the deck pairs].
+    #[arg(long)]
+    h2h_games: Option<u32>,
+    /// Weights the head-to-head is played against [default: the deployed file of the mode,
+    /// else the spec defaults].
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Evaluate this weights file on the held-out deals (fitness mix and head to head against
+    /// --baseline) instead of training.
+    #[arg(long, conflicts_with_all = TRAINING_ONLY_FLAGS)]
+    evaluate: Option<PathBuf>,
     /// Seed of the optimizer and of every deal, 0 to 2^63-1 [default: 42].
     #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
@@ -112,7 +162,7 @@ struct Cli {
     #[arg(long)]
     deploy: bool,
     /// Run the optimizer on a test function instead of training.
-    #[arg(long, value_parser = parse_objective, conflicts_with_all = ["mode", "faction", "games", "mcts_sims", "resume", "deploy", "initial_weights", "events", "tag", "experiment_dir", "fitness_weights"])]
+    #[arg(long, value_parser = parse_objective, conflicts_with_all = ["mode", "faction", "games", "mcts_sims", "resume", "deploy", "initial_weights", "events", "tag", "experiment_dir", "fitness_weights", "evaluate", "games_max", "archive", "heldout_games", "h2h_games", "baseline"])]
     objective: Option<Objective>,
     /// Dimension of --objective.
     #[arg(long, default_value = "10", value_parser = positive_u32, allow_hyphen_values = true, requires = "objective")]
@@ -123,8 +173,8 @@ struct Cli {
     /// --objective evaluation budget [default: 10000 x dim].
     #[arg(long, value_parser = positive_u32, allow_hyphen_values = true, requires = "objective")]
     max_evals: Option<u32>,
-    /// --objective: print the result as one JSON object on the last stdout line.
-    #[arg(long, requires = "objective")]
+    /// --objective, --evaluate: print the result as one JSON object on the last stdout line.
+    #[arg(long)]
     json: bool,
 }
 
@@ -137,12 +187,20 @@ fn main() -> ExitCode {
     if let Some(objective) = cli.objective {
         return objective_mode(&cli, objective);
     }
+    if cli.json && cli.evaluate.is_none() {
+        eprintln!("tune: error: --json applies to --objective and --evaluate only");
+        return ExitCode::from(2);
+    }
+    let mode = cli.mode.map(|m| match m {
+        ModeArg::Generalist => Mode::Generalist,
+        ModeArg::Specialist => Mode::Specialist,
+    });
+    if let Some(candidate) = cli.evaluate.clone() {
+        return evaluate_mode(&cli, mode, candidate);
+    }
     let rep = Reporter::new(cli.events.is_some());
     let args = TuneArgs {
-        mode: cli.mode.map(|m| match m {
-            ModeArg::Generalist => Mode::Generalist,
-            ModeArg::Specialist => Mode::Specialist,
-        }),
+        mode,
         faction: cli.faction,
         generations: cli.generations,
         games: cli.games,
@@ -152,6 +210,11 @@ fn main() -> ExitCode {
         sigma_floor: cli.sigma_floor,
         stagnation: cli.stagnation,
         fitness_weights: cli.fitness_weights,
+        games_max: cli.games_max,
+        archive: cli.archive,
+        heldout_games: cli.heldout_games,
+        h2h_games: cli.h2h_games,
+        baseline: cli.baseline,
         seed: cli.seed,
         tag: cli.tag,
         experiment_dir: cli.experiment_dir,
@@ -165,6 +228,64 @@ fn main() -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             rep.error("tune", &e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn evaluate_mode(cli: &Cli, mode: Option<Mode>, candidate: PathBuf) -> ExitCode {
+    let args = EvaluateArgs {
+        candidate,
+        baseline: cli.baseline.clone(),
+        mode,
+        faction: cli.faction.clone(),
+        seed: cli.seed,
+        h2h_games: cli.h2h_games,
+        heldout_games: cli.heldout_games,
+        mcts_sims: cli.mcts_sims,
+        fitness_weights: cli.fitness_weights,
+        data: cli.data.clone(),
+        threads: cli.threads.map(usize::from),
+    };
+    match evaluate_file(&args) {
+        Ok(r) => {
+            if cli.json {
+                println!("{}", serde_json::to_string(&r).unwrap_or_default());
+            } else {
+                let pct = |p: f64, ci: [f64; 2]| {
+                    format!(
+                        "{:.1}% [{:.1}, {:.1}]",
+                        100.0 * p,
+                        100.0 * ci[0],
+                        100.0 * ci[1]
+                    )
+                };
+                let c = &r.candidate;
+                println!(
+                    "{} against {} (held-out deals, seed {}):",
+                    c.name, r.baseline, r.seed
+                );
+                println!(
+                    "  head to head {} over {} games ({} wins, {} losses, {} draws)",
+                    pct(c.h2h.score, c.h2h.ci95),
+                    c.h2h.games,
+                    c.h2h.wins,
+                    c.h2h.losses,
+                    c.h2h.draws
+                );
+                if let (Some(f), Some(ci)) = (c.fitness, c.fitness_ci95) {
+                    println!(
+                        "  held-out fitness {} over {} games against the fitness mix",
+                        pct(f, ci),
+                        r.games
+                    );
+                }
+                println!("  {:.1} CPU-seconds", r.cpu_s);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tune: error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -45,6 +45,23 @@ pub struct TuneConfig {
     pub stagnation: u32,
     /// Weights of the win rates against random, greedy and MCTS.
     pub fitness_weights: [f64; 3],
+    /// Games per evaluation grow from `games` towards this as the search distribution
+    /// shrinks; `games` (or 0, in configs written before the flag) means no growth.
+    #[serde(default)]
+    pub games_max: u32,
+    /// Candidates carried in the archive (0 in configs written before the flag).
+    #[serde(default)]
+    pub archive: u32,
+    /// Held-out games per finalist against the fitness mix.
+    #[serde(default)]
+    pub heldout_games: u32,
+    /// Head-to-head games per finalist against the baseline; 0 skips the held-out evaluation.
+    #[serde(default)]
+    pub h2h_games: u32,
+    /// The head-to-head baseline file; absent: the deployed file of the mode at the time of
+    /// the evaluation (else the spec defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     pub seed: u64,
     pub tag: String,
     /// The file the initial weights came from, or `"spec defaults"`.
@@ -163,6 +180,11 @@ mod tests {
             sigma_floor: 1e-3,
             stagnation: 0,
             fitness_weights: DEFAULT_FITNESS_WEIGHTS,
+            games_max: 24,
+            archive: 3,
+            heldout_games: 10,
+            h2h_games: 20,
+            baseline: Some("/x/base.toml".into()),
             seed: 7,
             tag: "t".into(),
             initial_weights_source: "spec defaults".into(),

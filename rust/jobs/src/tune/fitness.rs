@@ -39,6 +39,11 @@ pub fn deck_pairs(decks: &[&Deck], specialist: Option<Faction>) -> Vec<(usize, u
     out
 }
 
+/// The seed of the deck-pair shuffle of opponent type `t` in generation `generation`.
+pub fn training_perm_seed(seed: u64, generation: u64, t: usize) -> u64 {
+    derive_path(seed, &[generation, t as u64])
+}
+
 /// The deals of generation `gen` (1-based); see "What a candidate plays" in docs/tune.md.
 pub fn deals(
     seed: u64,
@@ -52,7 +57,7 @@ pub fn deals(
         .iter()
         .map(|&t| {
             let mut p: Vec<usize> = (0..pairs.len()).collect();
-            NormalRng::seed_from_u64(derive_path(seed, &[generation, t as u64])).shuffle(&mut p);
+            NormalRng::seed_from_u64(training_perm_seed(seed, generation, t)).shuffle(&mut p);
             p
         })
         .collect();
@@ -108,16 +113,17 @@ impl Evaluation {
     }
 }
 
-/// The opponents' bots, built once per run.
+/// The opponents' bots, built once per run; `Deal::opponent` indexes them.
 pub struct Opponents {
-    bots: [Bot; 3],
+    bots: Vec<Bot>,
 }
 
 impl Opponents {
+    /// The fitness opponents, in the order of `OPPONENTS`.
     pub fn new(mcts_sims: u32) -> Self {
         let defaults = Weights::default();
         Self {
-            bots: [
+            bots: vec![
                 Bot::Random,
                 Bot::Greedy(defaults),
                 Bot::Mcts(
@@ -128,6 +134,13 @@ impl Opponents {
                     },
                 ),
             ],
+        }
+    }
+
+    /// One greedy opponent with these weights (index 0), for head-to-head games.
+    pub fn greedy(weights: Weights) -> Self {
+        Self {
+            bots: vec![Bot::Greedy(weights)],
         }
     }
 }

@@ -1,8 +1,11 @@
 //! Training the greedy bot's weights with CMA-ES, and the optimizer's test-function mode.
 
+pub mod archive;
 pub mod config;
 pub mod deploy;
+pub mod evaluate;
 pub mod fitness;
+pub mod heldout;
 pub mod objective;
 pub mod space;
 pub mod train;

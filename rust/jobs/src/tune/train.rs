@@ -16,9 +16,11 @@ use ew_tuning::time::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::archive::{self, Member};
 use super::config::{Mode, OPPONENTS, TuneConfig, deployed_weights_path};
 use super::deploy::deploy;
 use super::fitness::{Evaluation, Opponents, deals, deck_pairs, evaluate_generation};
+use super::heldout::{self, Entrant, Heldout, Plan, default_h2h_games, h2h_pairs, load_baseline};
 use super::space;
 use crate::error::JobError;
 use crate::events::{self, Done, Event, Generation, JobKind, Start, Unit};
@@ -39,6 +41,11 @@ pub struct TuneArgs {
     pub sigma_floor: Option<f64>,
     pub stagnation: Option<u32>,
     pub fitness_weights: Option<[f64; 3]>,
+    pub games_max: Option<u32>,
+    pub archive: Option<u32>,
+    pub heldout_games: Option<u32>,
+    pub h2h_games: Option<u32>,
+    pub baseline: Option<PathBuf>,
     pub seed: Option<u64>,
     pub tag: Option<String>,
     pub experiment_dir: Option<PathBuf>,
@@ -56,6 +63,21 @@ pub const DEFAULT_MCTS_SIMS: u32 = 50;
 pub const DEFAULT_SIGMA: f64 = 0.2;
 pub const DEFAULT_SIGMA_FLOOR: f64 = 1e-3;
 pub const DEFAULT_SEED: u64 = 42;
+pub const DEFAULT_ARCHIVE: u32 = 4;
+pub const DEFAULT_HELDOUT_GAMES: u32 = 1000;
+
+/// Games per evaluation in a generation whose search distribution has largest standard
+/// deviation `max_std`: `games * (sigma / max_std)^2`, rounded up, within `[games, games_max]`.
+/// Fitness differences between candidates shrink with the step size while the noise of an
+/// evaluation does not, so the games grow to keep the ranking informative.
+pub fn games_for(cfg: &TuneConfig, max_std: f64) -> u32 {
+    let top = cfg.games_max.max(cfg.games);
+    if top == cfg.games || max_std <= 0.0 {
+        return top;
+    }
+    let grown = (f64::from(cfg.games) * (cfg.sigma / max_std).powi(2)).ceil();
+    grown.clamp(f64::from(cfg.games), f64::from(top)) as u32
+}
 
 /// The default stagnation window: `ceil(120 + 30 n / population)` generations.
 pub fn default_stagnation(n: usize, population: usize) -> u32 {
@@ -142,6 +164,14 @@ pub struct Checkpoint {
     pub cpu_s: f64,
     pub stats: Vec<StatsRow>,
     pub stop_reason: Option<StopReason>,
+    /// The archive, best average first.
+    #[serde(default)]
+    pub archive: Vec<Member>,
+    /// Whether the held-out evaluation has run (a resumed finished run reuses `heldout`).
+    #[serde(default)]
+    pub heldout_done: bool,
+    #[serde(default)]
+    pub heldout: Option<Heldout>,
 }
 
 impl Checkpoint {
@@ -167,6 +197,9 @@ impl Checkpoint {
             cpu_s: 0.0,
             stats: Vec::new(),
             stop_reason: None,
+            archive: Vec::new(),
+            heldout_done: false,
+            heldout: None,
         })
     }
 }
@@ -271,10 +304,16 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
     while state.stop_reason.is_none() {
         let generation = state.generation + 1;
         let cpu_before = process_cpu_seconds().unwrap_or(0.0);
-        let deal_list = deals(cfg.seed, generation, cfg.games, &pairs, &types);
+        let games = games_for(&cfg, state.cma.max_std());
+        let deal_list = deals(cfg.seed, generation, games, &pairs, &types);
         let xs = state.cma.ask();
-        let candidates: Vec<Weights> = xs.iter().map(|x| space::from_unit(x)).collect();
-        let evals: Vec<Evaluation> = pool.install(|| {
+        // The archive's members replay this generation's deals after the samples.
+        let candidates: Vec<Weights> = xs
+            .iter()
+            .chain(state.archive.iter().map(|m| &m.x))
+            .map(|x| space::from_unit(x))
+            .collect();
+        let mut evals: Vec<Evaluation> = pool.install(|| {
             evaluate_generation(
                 &data,
                 &candidates,
@@ -283,6 +322,11 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
                 &cfg.fitness_weights,
             )
         });
+        let replayed: Vec<f64> = evals
+            .split_off(xs.len())
+            .iter()
+            .map(|e| e.fitness)
+            .collect();
         let fitness: Vec<f64> = evals.iter().map(|e| e.fitness).collect();
         let minimised: Vec<f64> = fitness.iter().map(|f| -f).collect();
         state
@@ -306,6 +350,14 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
                 weights: weights_map(&candidates[top]),
             });
         }
+        let sampled: Vec<(Vec<f64>, f64)> = xs.iter().cloned().zip(fitness.clone()).collect();
+        archive::update(
+            &mut state.archive,
+            &replayed,
+            &sampled,
+            generation,
+            cfg.archive as usize,
+        );
         let best = state.best.clone().expect("set above");
         state.generation = generation;
         state.evals += candidates.len() as u64;
@@ -362,7 +414,7 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
             generation,
         }));
         rep.info(&format!(
-            "gen {generation}/{}: best {:.4} (ever {:.4}) mean {:.4} sigma {:.4} cpu {:.1}s",
+            "gen {generation}/{}: in-training fitness best {:.4} (ever {:.4}) mean {:.4}, {games} games each, sigma {:.4} cpu {:.1}s",
             cfg.generations,
             fitness[top],
             best.fitness,
@@ -372,7 +424,167 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
         ));
     }
 
+    if !state.heldout_done {
+        state.heldout = run_heldout(rep, &state, &data, &data_dir, &pairs, &pool)?;
+        state.heldout_done = true;
+        if let Some(h) = &state.heldout {
+            state.cpu_s += h.cpu_s;
+        }
+        state.elapsed_s = elapsed_base + session.elapsed().as_secs_f64();
+        write(&files.weights, &final_weights_file(&state)?)?;
+        write_finalists(&dir, &state)?;
+        let mut ck = serde_json::to_string(&state)
+            .map_err(|e| JobError::Internal(format!("checkpoint does not serialise: {e}")))?;
+        ck.push('\n');
+        write(&files.checkpoint, &ck)?;
+    }
     finish(args, rep, &dir, &files, &state, &data_dir)
+}
+
+/// The finalists of a finished run: the distribution mean, then the archive in rank order.
+fn entrants(state: &Checkpoint) -> Vec<Entrant> {
+    let mut out = vec![Entrant {
+        name: "mean".into(),
+        weights: space::from_unit(state.cma.mean()),
+        train_fitness: None,
+        train_gens: 0,
+    }];
+    out.extend(state.archive.iter().enumerate().map(|(i, m)| Entrant {
+        name: format!("archive-{}", i + 1),
+        weights: space::from_unit(&m.x),
+        train_fitness: Some(m.average()),
+        train_gens: m.gens,
+    }));
+    out
+}
+
+/// Plays the held-out evaluation of the finalists; `None` when `h2h_games` is 0.
+fn run_heldout(
+    rep: &Reporter,
+    state: &Checkpoint,
+    data: &GameData,
+    data_dir: &Path,
+    pairs: &[(usize, usize)],
+    pool: &rayon::ThreadPool,
+) -> Result<Option<Heldout>, JobError> {
+    let cfg = &state.config;
+    if cfg.h2h_games == 0 {
+        rep.info("held-out evaluation skipped (--h2h-games 0): weights.toml is the best in-training candidate");
+        return Ok(None);
+    }
+    let cpu_before = process_cpu_seconds().unwrap_or(0.0);
+    let baseline = load_baseline(
+        cfg.baseline.as_deref().map(Path::new),
+        data_dir,
+        cfg.mode,
+        cfg.faction()?,
+    )?;
+    let entrants = entrants(state);
+    rep.info(&format!(
+        "held-out evaluation of {} finalists: {} games against the fitness mix and {} head to head against {}",
+        entrants.len(),
+        cfg.heldout_games,
+        cfg.h2h_games,
+        baseline.name
+    ));
+    let plan = Plan {
+        seed: cfg.seed,
+        games: cfg.heldout_games,
+        h2h_games: cfg.h2h_games,
+        fitness_weights: cfg.fitness_weights,
+        mcts_sims: cfg.mcts_sims,
+        pairs,
+    };
+    let finalists = pool.install(|| heldout::evaluate(data, &plan, &entrants, &baseline.weights));
+    let w = heldout::winner(&finalists);
+    let top = finalists[w].clone();
+    let cpu_s = process_cpu_seconds().unwrap_or(cpu_before) - cpu_before;
+    let h = Heldout {
+        games: cfg.heldout_games,
+        h2h_games: cfg.h2h_games,
+        baseline: baseline.name,
+        baseline_sha256: baseline.sha256,
+        winner: top.name.clone(),
+        fitness: top.fitness,
+        fitness_ci95: top.fitness_ci95,
+        win_rates: top.win_rates,
+        h2h: top.h2h,
+        candidates: finalists,
+        cpu_s,
+    };
+    for f in &h.candidates {
+        rep.info(&format!(
+            "  {:<10} held-out h2h {} fitness {}{}",
+            f.name,
+            pct_ci(f.h2h.score, f.h2h.ci95),
+            f.fitness
+                .zip(f.fitness_ci95)
+                .map(|(p, ci)| pct_ci(p, ci))
+                .unwrap_or_else(|| "not played".into()),
+            f.train_fitness
+                .map(|t| format!(
+                    " (in-training average {t:.4} over {} generations)",
+                    f.train_gens
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(Some(h))
+}
+
+fn pct_ci(p: f64, ci: [f64; 2]) -> String {
+    format!(
+        "{:.1}% [{:.1}, {:.1}]",
+        100.0 * p,
+        100.0 * ci[0],
+        100.0 * ci[1]
+    )
+}
+
+/// `finalists/<name>.toml`: every finalist, and `best-in-training.toml`, the best sample by
+/// its one in-training evaluation (what `weights.toml` was before the held-out evaluation).
+fn write_finalists(dir: &Path, state: &Checkpoint) -> Result<(), JobError> {
+    let sub = dir.join("finalists");
+    std::fs::create_dir_all(&sub).map_err(|e| JobError::io(&sub, &e))?;
+    for e in entrants(state) {
+        let note = match e.train_fitness {
+            Some(f) => format!(
+                "# Finalist {}: in-training fitness {f} averaged over {} generations\n",
+                e.name, e.train_gens
+            ),
+            None => format!("# Finalist {}: the CMA-ES distribution mean\n", e.name),
+        };
+        let text = format!("{note}{}", e.weights.to_toml_string());
+        write(&sub.join(format!("{}.toml", e.name)), &text)?;
+    }
+    if let Some(best) = &state.best {
+        write(&sub.join("best-in-training.toml"), &weights_file(best))?;
+    }
+    Ok(())
+}
+
+/// `weights.toml` at the end: the held-out winner, or the best in-training candidate when the
+/// held-out evaluation was skipped.
+fn final_weights_file(state: &Checkpoint) -> Result<String, JobError> {
+    let best = state
+        .best
+        .as_ref()
+        .ok_or_else(|| JobError::Internal("run ended before its first generation".into()))?;
+    let Some(h) = &state.heldout else {
+        return Ok(weights_file(best));
+    };
+    let e = entrants(state)
+        .into_iter()
+        .find(|e| e.name == h.winner)
+        .ok_or_else(|| JobError::Internal(format!("no finalist named {}", h.winner)))?;
+    Ok(format!(
+        "# Held-out winner {}: head to head {} over {} games against {}\n{}",
+        h.winner,
+        pct_ci(h.h2h.score, h.h2h.ci95),
+        h.h2h.games,
+        h.baseline,
+        e.weights.to_toml_string()
+    ))
 }
 
 fn weights_map(w: &Weights) -> serde_json::Map<String, serde_json::Value> {
@@ -386,7 +598,7 @@ fn weights_map(w: &Weights) -> serde_json::Map<String, serde_json::Value> {
 fn weights_file(best: &Best) -> String {
     let w = space::from_unit(&best.x);
     format!(
-        "# Best weights: fitness {} at generation {}\n{}",
+        "# Best in-training weights (noisy): fitness {} at generation {}\n{}",
         best.fitness,
         best.generation,
         w.to_toml_string()
@@ -470,12 +682,30 @@ fn finish(
         "experiment_dir": dir.display().to_string(),
         "weights": files.weights.display().to_string(),
         "deployed": deployed,
+        "archive": cfg.archive,
+        "games_max": cfg.games_max.max(cfg.games),
+        "heldout": state.heldout,
     });
     let mut text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     text.push('\n');
     write(&files.summary, &text)?;
+    if let Some(h) = &state.heldout {
+        rep.event("heldout", serde_json::to_value(h).unwrap_or_default());
+    }
+    let verdict = match &state.heldout {
+        Some(h) => format!(
+            "held-out winner {}: head to head {} against the baseline, held-out fitness {}",
+            h.winner,
+            pct_ci(h.h2h.score, h.h2h.ci95),
+            h.fitness
+                .zip(h.fitness_ci95)
+                .map(|(p, ci)| pct_ci(p, ci))
+                .unwrap_or_else(|| "not played".into())
+        ),
+        None => "no held-out evaluation".into(),
+    };
     rep.info(&format!(
-        "done after {} generations ({}): best fitness {:.4}; weights in {}",
+        "done after {} generations ({}): {verdict}; best in-training fitness {:.4} (noisy); weights in {}",
         state.generation,
         state.stop_reason.map(|s| s.as_str()).unwrap_or("?"),
         best.fitness,
@@ -516,7 +746,7 @@ fn new_state(args: &TuneArgs) -> Result<(PathBuf, Checkpoint, PathBuf), JobError
     let data_dir = resolve_data_dir(args.data.as_deref())?;
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     // Load once up front so that bad data fails before a directory is created.
-    GameData::load(&data_dir)?;
+    let data = GameData::load(&data_dir)?;
     let weights_dir = data_dir.join("weights");
     let (initial, source) = match &args.initial_weights {
         Some(p) => (Weights::load(p)?, p.display().to_string()),
@@ -532,6 +762,9 @@ fn new_state(args: &TuneArgs) -> Result<(PathBuf, Checkpoint, PathBuf), JobError
             }
         }
     };
+    if let Some(b) = &args.baseline {
+        Weights::load(b)?;
+    }
     let n = space::dim();
     let population = match args.population {
         Some(p) if p < 2 => {
@@ -571,6 +804,24 @@ fn new_state(args: &TuneArgs) -> Result<(PathBuf, Checkpoint, PathBuf), JobError
         fitness_weights: args
             .fitness_weights
             .unwrap_or(super::config::DEFAULT_FITNESS_WEIGHTS),
+        games_max: args
+            .games_max
+            .unwrap_or(0)
+            .max(args.games.unwrap_or(DEFAULT_GAMES)),
+        archive: args.archive.unwrap_or(DEFAULT_ARCHIVE),
+        heldout_games: args.heldout_games.unwrap_or(DEFAULT_HELDOUT_GAMES),
+        h2h_games: match args.h2h_games {
+            Some(g) => g,
+            None => {
+                default_h2h_games(h2h_pairs(&deck_pairs(&all_decks_in_order(&data), faction)).len())
+            }
+        },
+        baseline: args.baseline.as_ref().map(|b| {
+            std::path::absolute(b)
+                .unwrap_or(b.clone())
+                .display()
+                .to_string()
+        }),
         seed: args.seed.unwrap_or(DEFAULT_SEED),
         tag: tag.clone(),
         initial_weights_source: source,

@@ -84,3 +84,32 @@ pub fn weights_with(changes: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Copies the git-tracked files of the repository's data directory (not a local
+/// `weights/.history/` or anything else a user's runs left there) into `to`.
+pub fn copy_tracked_data(to: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("git")
+        .args(["ls-files", "-z", "--", "data"])
+        .current_dir(&root)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git ls-files failed");
+    let list = String::from_utf8(out.stdout).unwrap();
+    let mut n = 0;
+    for rel in list.split('\0').filter(|s| !s.is_empty()) {
+        let rel = Path::new(rel).strip_prefix("data").unwrap();
+        let target = to.join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(data_dir().join(rel), target).unwrap();
+        n += 1;
+    }
+    assert!(n > 0, "no tracked data files");
+}
+
+/// The reference weights of issue 9 (the shipped files before any tuned deploy).
+pub fn reference_weights(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/reference_weights")
+        .join(rel)
+}
