@@ -37,6 +37,12 @@ class TrainingConfig(_Strict):
     mcts_sims: int = Field(50, gt=0)
     population: int | None = Field(None, ge=2)
     sigma: float | None = Field(None, gt=0)
+    # The strategy and held-out flags of `tune` (docs/tune.md); None leaves tune's default.
+    fitness_weights: tuple[float, float, float] | None = None
+    games_max: int | None = Field(None, gt=0)
+    archive: int | None = Field(None, ge=0)
+    heldout_games: int | None = Field(None, ge=0)
+    h2h_games: int | None = Field(None, ge=0)
     seed: int = Field(42, ge=0)
     enabled: bool = True
     deploy: bool = True
@@ -52,6 +58,7 @@ class TrainingConfig(_Strict):
             raise ValueError(f"faction: required with mode specialist ({', '.join(FACTIONS)})")
         if self.mode == "generalist" and self.faction is not None:
             raise ValueError("faction: only allowed with mode specialist")
+        _check_fitness_weights(self.fitness_weights)
         return self
 
     @property
@@ -94,11 +101,26 @@ class ModalResources(_Strict):
         return self.validate_
 
 
+def _check_fitness_weights(w: tuple[float, float, float] | None) -> None:
+    if w is not None and (min(w) < 0 or sum(w) <= 0):
+        raise ValueError("fitness_weights: three non-negative numbers with a positive sum")
+
+
 class TrainingOverrides(_Strict):
     generations: int | None = Field(None, gt=0)
     games: int | None = Field(None, gt=0)
     mcts_sims: int | None = Field(None, gt=0)
     population: int | None = Field(None, ge=2)
+    fitness_weights: tuple[float, float, float] | None = None
+    games_max: int | None = Field(None, gt=0)
+    archive: int | None = Field(None, ge=0)
+    heldout_games: int | None = Field(None, ge=0)
+    h2h_games: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingOverrides:
+        _check_fitness_weights(self.fitness_weights)
+        return self
 
 
 class ValidationOverrides(_Strict):

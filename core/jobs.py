@@ -43,6 +43,16 @@ class TrainJob(BaseModel):
             args += ["--population", str(c.population)]
         if c.sigma is not None:
             args += ["--sigma", str(c.sigma)]
+        if c.fitness_weights is not None:
+            args += ["--fitness-weights", ",".join(repr(float(w)) for w in c.fitness_weights)]
+        for flag, value in (
+            ("--games-max", c.games_max),
+            ("--archive", c.archive),
+            ("--heldout-games", c.heldout_games),
+            ("--h2h-games", c.h2h_games),
+        ):
+            if value is not None:
+                args += [flag, str(value)]
         args += [
             "--data", str(ws.data_dir),
             "--experiment-dir", str(ws.experiments_dir),

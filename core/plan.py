@@ -141,14 +141,18 @@ class Plan(BaseModel):
         return self.train_games() + self.validation_game_count()
 
     def core_hours(self) -> float:
-        """An estimate from the throughput figures of training.toml: a third of a training
-        evaluation's games face each of random, greedy and MCTS."""
+        """An estimate from the throughput figures of training.toml: a training evaluation's
+        games are split evenly over the opponent types with a positive fitness weight (random,
+        greedy, MCTS; all three when the config leaves tune's default)."""
         tp = self.throughput
         core_s = 0.0
         if self.options.trains:
             for c in self.training:
                 mcts = tp.game_core_s("mcts", c.mcts_sims, mcts_players=1)
-                per_game = (2 * tp.greedy_game_core_s + mcts) / 3
+                fw = c.fitness_weights or (1.0, 1.0, 1.0)
+                costs = [tp.greedy_game_core_s, tp.greedy_game_core_s, mcts]
+                played = [cost for cost, w in zip(costs, fw, strict=True) if w > 0]
+                per_game = sum(played) / len(played)
                 core_s += c.generations * self.population(c) * c.games * per_game
         v = self.validation
         core_s += self.validation_game_count() * tp.game_core_s(v.bot, v.mcts_sims)

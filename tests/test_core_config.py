@@ -13,7 +13,8 @@ def test_shipped_config_has_the_four_defaults_and_presets() -> None:
     p = load_project_config(SHIPPED)
     assert p.names()[:4] == ["generalist", "argentum", "symbiote", "obsidion"]
     gen = p.training_config("generalist")
-    assert (gen.generations, gen.games, gen.mcts_sims, gen.mode) == (100, 100, 50, "generalist")
+    assert (gen.generations, gen.games, gen.mcts_sims, gen.mode) == (150, 3000, 50, "generalist")
+    assert gen.fitness_weights == (0, 1, 0)
     assert p.training_config("symbiote").faction == "symbiote"
     assert (p.validation.games, p.validation.bot, p.validation.mcts_sims) == (500, "mcts", 100)
     assert (p.modal.train.cpu, p.modal.train.memory_gib, p.modal.train.timeout_s) == (16, 8, 7200)
