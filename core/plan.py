@@ -143,13 +143,13 @@ class Plan(BaseModel):
     def core_hours(self) -> float:
         """An estimate from the throughput figures of training.toml: a training evaluation's
         games are split evenly over the opponent types with a positive fitness weight (random,
-        greedy, MCTS; all three when the config leaves tune's default)."""
+        greedy, MCTS; tune's default is greedy only)."""
         tp = self.throughput
         core_s = 0.0
         if self.options.trains:
             for c in self.training:
                 mcts = tp.game_core_s("mcts", c.mcts_sims, mcts_players=1)
-                fw = c.fitness_weights or (1.0, 1.0, 1.0)
+                fw = c.fitness_weights or (0.0, 1.0, 0.0)
                 costs = [tp.greedy_game_core_s, tp.greedy_game_core_s, mcts]
                 played = [cost for cost, w in zip(costs, fw, strict=True) if w > 0]
                 per_game = sum(played) / len(played)

@@ -18,7 +18,7 @@ measure() { # name, command...: wall and CPU seconds of one run
 }
 measure greedy "$bin/validate" --bot greedy --games 100 --output "$tmp/g.json"
 measure mcts "$bin/validate" --bot mcts --mcts-sims 100 --games 1 --output "$tmp/m.json"
-"$bin/tune" --mode generalist --generations "${GENERATIONS:-3}" --experiment-dir "$tmp/exp" --events jsonl >"$tmp/tune.jsonl" 2>/dev/null
+"$bin/tune" --mode generalist --generations "${GENERATIONS:-3}" --games 100 --fitness-weights 0.1,0.4,0.5 --archive 0 --h2h-games 0 --experiment-dir "$tmp/exp" --events jsonl >"$tmp/tune.jsonl" 2>/dev/null
 python3 - "$tmp" "$cores" <<'PY'
 import json, sys
 tmp, cores = sys.argv[1], int(sys.argv[2])

@@ -14,7 +14,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_tune");
 
 /// A small but real configuration: 4 candidates x 6 games, MCTS with 3 simulations, an
 /// archive of 2, and a small held-out evaluation.
-const SMALL: [&str; 16] = [
+const SMALL: [&str; 18] = [
+    "--fitness-weights",
+    "0.1,0.4,0.5",
     "--archive",
     "2",
     "--heldout-games",
@@ -252,6 +254,8 @@ fn a_killed_run_resumes_to_the_same_weights() {
     let whole = s.path().join("whole");
     let cut = s.path().join("cut");
     let args = [
+        "--fitness-weights",
+        "0.1,0.4,0.5",
         "--archive",
         "3",
         "--heldout-games",

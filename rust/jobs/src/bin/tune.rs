@@ -80,11 +80,11 @@ struct Cli {
     /// The faction of --mode specialist: argentum, symbiote or obsidion.
     #[arg(long)]
     faction: Option<String>,
-    /// The most generations to run [default: 100].
+    /// The most generations to run [default: 150].
     #[arg(long, value_parser = positive_u32, allow_hyphen_values = true)]
     generations: Option<u32>,
     /// Games per candidate evaluation, exactly; split evenly over the opponent types, both
-    /// seats equally [default: 100].
+    /// seats equally [default: 3000].
     #[arg(long, value_parser = positive_u32, allow_hyphen_values = true)]
     games: Option<u32>,
     /// Simulations per move of the MCTS opponent [default: 50].
@@ -104,7 +104,7 @@ struct Cli {
     #[arg(long)]
     stagnation: Option<u32>,
     /// Weights of the win rates against the random, greedy and MCTS opponents, as R,G,M; a
-    /// type with weight 0 is not played [default: 0.1,0.4,0.5].
+    /// type with weight 0 is not played [default: 0,1,0].
     #[arg(long, value_parser = parse_fitness_weights)]
     fitness_weights: Option<[f64; 3]>,
     /// Games per evaluation grow from --games towards this as the search distribution shrinks
@@ -157,8 +157,8 @@ struct Cli {
     /// Event lines on stdout (jsonl); the human log goes to stderr.
     #[arg(long, value_enum)]
     events: Option<EventsArg>,
-    /// When the run ends, install the best weights into data/weights/ (the previous file is
-    /// kept in data/weights/.history/).
+    /// When the run ends, install weights.toml (the held-out winner) into data/weights/ (the
+    /// previous file is kept in data/weights/.history/).
     #[arg(long)]
     deploy: bool,
     /// Run the optimizer on a test function instead of training.

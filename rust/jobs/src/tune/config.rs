@@ -30,7 +30,7 @@ impl Mode {
 pub const OPPONENTS: [&str; 3] = ["random", "greedy", "mcts"];
 
 /// The default `--fitness-weights`.
-pub const DEFAULT_FITNESS_WEIGHTS: [f64; 3] = [0.1, 0.4, 0.5];
+pub const DEFAULT_FITNESS_WEIGHTS: [f64; 3] = [0.0, 1.0, 0.0];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TuneConfig {

@@ -57,8 +57,8 @@ pub struct TuneArgs {
 }
 
 /// Defaults of the flags (documented in docs/tune.md and the flag help).
-pub const DEFAULT_GENERATIONS: u32 = 100;
-pub const DEFAULT_GAMES: u32 = 100;
+pub const DEFAULT_GENERATIONS: u32 = 150;
+pub const DEFAULT_GAMES: u32 = 3000;
 pub const DEFAULT_MCTS_SIMS: u32 = 50;
 pub const DEFAULT_SIGMA: f64 = 0.2;
 pub const DEFAULT_SIGMA_FLOOR: f64 = 1e-3;
