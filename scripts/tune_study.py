@@ -10,9 +10,9 @@ it returns is measured with the release `arena` on seeds no training run uses:
 
 `arena` splits its games over the 40 cross-faction deck pairs, 4 games per pair (each bot in each
 seat, and the two decks traded), so game counts that are multiples of 160 split exactly evenly.
-Its game seeds come from its own derivation (`ew_engine::seed::derive(seed, i)`) with seeds from
-`ARENA_SEED` upward, while training and `tune`'s held-out games use `ew_tuning::seeds::derive_seed`
-over (seed, generation or stream, index): the measurement shares no deal with training.
+Its game seeds are `derive(S, i)` (ew_common::seed) for arena seeds S from `ARENA_SEED` upward;
+training's are `derive(derive(seed, generation), i)` and tune's held-out games'
+`derive(derive(seed, tag), i)`, so the measurement shares no deal with training.
 
 CPU-seconds are the `cpu_s` of each run's summary.json (training plus its held-out evaluation).
 Prints a markdown table and writes it to --out. Stdlib only. See "Choosing the defaults" in

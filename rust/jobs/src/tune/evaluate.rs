@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::config::{DEFAULT_FITNESS_WEIGHTS, Mode};
 use super::fitness::deck_pairs;
-use super::heldout::{self, Entrant, Finalist, Plan, default_h2h_games, h2h_pairs, load_baseline};
+use super::heldout::{self, Entrant, Plan, default_h2h_games, h2h_pairs, load_baseline};
 use super::train::{DEFAULT_HELDOUT_GAMES, DEFAULT_MCTS_SIMS, DEFAULT_SEED};
 use crate::error::JobError;
+use crate::events::HeldoutCandidate;
 use crate::matchups::{all_decks_in_order, parse_faction};
 
 /// Flag values of `tune --evaluate` (`None`: not given).
@@ -36,12 +37,12 @@ pub struct EvaluateArgs {
 #[derive(Clone, Debug, Serialize)]
 pub struct EvaluateReport {
     #[serde(flatten)]
-    pub candidate: Finalist,
+    pub candidate: HeldoutCandidate,
     pub games: u32,
     pub h2h_games: u32,
     pub seed: u64,
     pub baseline: String,
-    pub baseline_sha256: Option<String>,
+    pub baseline_sha256: String,
     pub cpu_s: f64,
 }
 

@@ -7,12 +7,12 @@ use ew_common::seed::derive_path;
 use ew_common::stats::{score, wilson};
 use ew_engine::{Faction, GameData, Weights};
 use ew_tuning::normal::NormalRng;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::config::{Mode, deployed_weights_path};
 use super::fitness::{Deal, Evaluation, Opponents, Tally, evaluate_generation};
 use crate::error::JobError;
+use crate::events::{HeadToHead, HeldoutCandidate, WinRates};
 
 /// The second seed part of the held-out fitness deals. Training uses the generation number
 /// there (1 to 2^32 - 1), so no training deal is derived from these parts.
@@ -117,87 +117,26 @@ pub fn h2h_deals(seed: u64, games: u32, pairs: &[(usize, usize)]) -> Vec<Deal> {
         .collect()
 }
 
-/// Win rates against the fitness opponents (`null` for a type not played).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Rates {
-    pub random: Option<f64>,
-    pub greedy: Option<f64>,
-    pub mcts: Option<f64>,
-}
-
-impl Rates {
-    pub fn of(r: [Option<f64>; 3]) -> Self {
-        Rates {
-            random: r[0],
-            greedy: r[1],
-            mcts: r[2],
-        }
+/// The head-to-head result of a tally against the baseline.
+pub fn head_to_head(t: &Tally) -> HeadToHead {
+    let s = score(t.wins, t.draws, t.games);
+    HeadToHead {
+        games: t.games,
+        wins: t.wins,
+        losses: t.games - t.wins - t.draws,
+        draws: t.draws,
+        score: s,
+        ci95: wilson(s, t.games),
     }
-}
-
-/// A head-to-head result against the baseline.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct H2h {
-    pub games: u64,
-    pub wins: u64,
-    pub losses: u64,
-    pub draws: u64,
-    pub score: f64,
-    pub ci95: [f64; 2],
-}
-
-impl H2h {
-    pub fn of(t: &Tally) -> Self {
-        let s = score(t.wins, t.draws, t.games);
-        H2h {
-            games: t.games,
-            wins: t.wins,
-            losses: t.games - t.wins - t.draws,
-            draws: t.draws,
-            score: s,
-            ci95: wilson(s, t.games),
-        }
-    }
-}
-
-/// One finalist's held-out results.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finalist {
-    /// `mean` (the CMA-ES distribution mean), `archive-K`, or the evaluated file.
-    pub name: String,
-    /// Average in-training fitness over the generations it was evaluated in (`null` for the
-    /// mean, which training never plays).
-    pub train_fitness: Option<f64>,
-    pub train_gens: u32,
-    /// Held-out score against the fitness opponent mix (`null` with `--heldout-games 0`).
-    pub fitness: Option<f64>,
-    pub fitness_ci95: Option<[f64; 2]>,
-    pub win_rates: Rates,
-    pub h2h: H2h,
-}
-
-/// The `heldout` object of `summary.json` and of the `heldout` event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Heldout {
-    pub games: u32,
-    pub h2h_games: u32,
-    pub baseline: String,
-    pub baseline_sha256: Option<String>,
-    pub winner: String,
-    pub fitness: Option<f64>,
-    pub fitness_ci95: Option<[f64; 2]>,
-    pub win_rates: Rates,
-    pub h2h: H2h,
-    pub candidates: Vec<Finalist>,
-    pub cpu_s: f64,
 }
 
 /// The weights a head-to-head is played against.
 pub struct Baseline {
     pub weights: Weights,
-    /// The absolute path, or `spec defaults`.
+    /// The canonical path, or `spec defaults`.
     pub name: String,
-    pub sha256: Option<String>,
+    /// Of the file's bytes; for the spec defaults, of their TOML text (`Weights::to_toml_string`).
+    pub sha256: String,
 }
 
 /// Loads `explicit`, or the deployed file of the mode under `data_dir/weights`, or the spec
@@ -213,10 +152,11 @@ pub fn load_baseline(
         None => {
             let deployed = deployed_weights_path(&data_dir.join("weights"), mode, faction);
             if !deployed.is_file() {
+                let weights = Weights::default();
                 return Ok(Baseline {
-                    weights: Weights::default(),
+                    weights,
                     name: "spec defaults".into(),
-                    sha256: None,
+                    sha256: sha256_hex(weights.to_toml_string().as_bytes()),
                 });
             }
             deployed
@@ -228,7 +168,7 @@ pub fn load_baseline(
     Ok(Baseline {
         weights,
         name: abs.display().to_string(),
-        sha256: Some(sha256_hex(&bytes)),
+        sha256: sha256_hex(&bytes),
     })
 }
 
@@ -254,7 +194,7 @@ pub struct Entrant {
     pub name: String,
     pub weights: Weights,
     pub train_fitness: Option<f64>,
-    pub train_gens: u32,
+    pub train_gens: u64,
 }
 
 /// Plays every entrant on the same held-out and head-to-head deals (on the current rayon
@@ -264,7 +204,7 @@ pub fn evaluate(
     plan: &Plan<'_>,
     entrants: &[Entrant],
     baseline: &Weights,
-) -> Vec<Finalist> {
+) -> Vec<HeldoutCandidate> {
     let weights: Vec<Weights> = entrants.iter().map(|e| e.weights).collect();
     let counts = allot(plan.games, &plan.fitness_weights);
     let fit: Vec<Option<Evaluation>> = if plan.games > 0 {
@@ -294,14 +234,14 @@ pub fn evaluate(
                 .as_ref()
                 .map_or(0, |f| f.tallies.iter().map(|t| t.games).sum());
             let fitness = f.as_ref().map(Evaluation::overall_rate);
-            Finalist {
+            HeldoutCandidate {
                 name: e.name.clone(),
                 train_fitness: e.train_fitness,
                 train_gens: e.train_gens,
                 fitness,
                 fitness_ci95: fitness.map(|p| wilson(p, games)),
-                win_rates: Rates::of(f.map_or([None; 3], |f| f.win_rates())),
-                h2h: H2h::of(&h.tallies[0]),
+                win_rates: WinRates::from(f.map_or([None; 3], |f| f.win_rates())),
+                h2h: head_to_head(&h.tallies[0]),
             }
         })
         .collect()
@@ -309,7 +249,7 @@ pub fn evaluate(
 
 /// The winner: the best head-to-head score; the first finalist wins ties (the mean comes
 /// first, so a tie keeps the distribution mean).
-pub fn winner(finalists: &[Finalist]) -> usize {
+pub fn winner(finalists: &[HeldoutCandidate]) -> usize {
     let mut top = 0;
     for (i, f) in finalists.iter().enumerate() {
         if f.h2h.score > finalists[top].h2h.score {

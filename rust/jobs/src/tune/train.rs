@@ -20,10 +20,10 @@ use super::archive::{self, Member};
 use super::config::{Mode, OPPONENTS, TuneConfig, deployed_weights_path};
 use super::deploy::deploy;
 use super::fitness::{Evaluation, Opponents, deals, deck_pairs, evaluate_generation};
-use super::heldout::{self, Entrant, Heldout, Plan, default_h2h_games, h2h_pairs, load_baseline};
+use super::heldout::{self, Entrant, Plan, default_h2h_games, h2h_pairs, load_baseline};
 use super::space;
 use crate::error::JobError;
-use crate::events::{self, Done, Event, Generation, JobKind, Start, Unit};
+use crate::events::{self, Done, Event, Generation, Heldout, JobKind, Start, Unit};
 use crate::matchups::{all_decks_in_order, parse_faction};
 use crate::reporter::Reporter;
 use crate::validate::default_experiment_dir;
@@ -453,7 +453,7 @@ fn entrants(state: &Checkpoint) -> Vec<Entrant> {
         name: format!("archive-{}", i + 1),
         weights: space::from_unit(&m.x),
         train_fitness: Some(m.average()),
-        train_gens: m.gens,
+        train_gens: u64::from(m.gens),
     }));
     out
 }
@@ -500,8 +500,8 @@ fn run_heldout(
     let top = finalists[w].clone();
     let cpu_s = process_cpu_seconds().unwrap_or(cpu_before) - cpu_before;
     let h = Heldout {
-        games: cfg.heldout_games,
-        h2h_games: cfg.h2h_games,
+        games: u64::from(cfg.heldout_games),
+        h2h_games: u64::from(cfg.h2h_games),
         baseline: baseline.name,
         baseline_sha256: baseline.sha256,
         winner: top.name.clone(),
@@ -690,7 +690,7 @@ fn finish(
     text.push('\n');
     write(&files.summary, &text)?;
     if let Some(h) = &state.heldout {
-        rep.event("heldout", serde_json::to_value(h).unwrap_or_default());
+        rep.event(Event::Heldout(h.clone()));
     }
     let verdict = match &state.heldout {
         Some(h) => format!(
