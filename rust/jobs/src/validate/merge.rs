@@ -247,13 +247,19 @@ pub fn run(args: &MergeArgs, rep: &Reporter) -> Result<Results, JobError> {
         results.matchups.len(),
         results.games
     ));
+    // Parts inside the output directory are recorded relative to it, so the record still
+    // holds when the directory is copied elsewhere (from a container, for one).
+    let shown = |p: &PathBuf| match &args.output_dir {
+        Some(dir) => p.strip_prefix(dir).unwrap_or(p).display().to_string(),
+        None => p.display().to_string(),
+    };
     let mut settings = toml::Table::new();
     settings.insert(
         "parts".into(),
         toml::Value::Array(
             args.parts
                 .iter()
-                .map(|p| toml::Value::String(p.display().to_string()))
+                .map(|p| toml::Value::String(shown(p)))
                 .collect(),
         ),
     );
