@@ -31,8 +31,10 @@ import sys
 import time
 from pathlib import Path
 
-from core.validation import PAIRS
-from core.weights import WeightSpec
+from core.paths import FACTIONS
+
+# The faction pairs in canonical order, without importing pydantic: the double starts fast.
+PAIRS = [(a, b) for i, a in enumerate(FACTIONS) for b in FACTIONS[i + 1 :]]
 
 DECKS = {
     "argentum": ["a_one", "a_two"],
@@ -176,6 +178,8 @@ def tune(args: list[str]) -> None:
     if a.evaluate:
         evaluate(a, " ".join(args))
         return
+    from core.weights import WeightSpec
+
     spec = WeightSpec.load(Path(a.data) / "weights" / "spec.json")
     rng = random.Random(a.seed)
     d = Path(a.experiment_dir) / f"2026-01-01_0000_{a.tag}"
@@ -281,7 +285,6 @@ def fake_counts(rng: random.Random, n: int) -> dict[str, int]:
 
 def validate(args: list[str]) -> None:
     if args[:1] == ["merge"]:
-        knobs(" ".join(args))
         os.execv(real_validate(), [real_validate(), *args])
     p = argparse.ArgumentParser()
     for f in ("--bot", "--output", "--matchup", "--weights-dir", "--data", "--events"):
