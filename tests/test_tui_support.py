@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from expfixtures import wilson
 from reportfix import write_report
 from rich.console import Console
 from rich.text import Text
@@ -45,7 +46,7 @@ def _heldout(tag: str) -> dict | None:
         return None
     wins, fit = HELDOUT[tag]
     h2h = {"games": 1600, "wins": wins, "losses": 1600 - wins - 10, "draws": 10}
-    h2h_score = score(wins, 10, 1600)
+    h2h_score = (wins + 0.5 * 10) / 1600
     return {
         "games": 1000,
         "h2h_games": 1600,
@@ -53,12 +54,12 @@ def _heldout(tag: str) -> dict | None:
         "baseline_sha256": "0" * 64,
         "winner": "mean",
         "fitness": fit / 1000,
-        "fitness_ci95": list(wilson(fit / 1000, 1000, DEFAULT_THRESHOLDS["z"])),
+        "fitness_ci95": wilson(fit, 1000),
         "win_rates": {"random": 0.97, "greedy": round(h2h_score, 4), "mcts": 0.29},
         "h2h": {
             **h2h,
             "score": h2h_score,
-            "ci95": list(wilson(h2h_score, 1600, DEFAULT_THRESHOLDS["z"])),
+            "ci95": wilson(wins + 0.5 * 10, 1600),
         },
         "candidates": [],
         "cpu_s": 40.0,
