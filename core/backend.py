@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from core.events import Emit
-from core.jobs import JobResult, TrainJob, ValidateJob
+from core.jobs import Job, JobResult
 
 
 @runtime_checkable
@@ -21,8 +21,10 @@ class Backend(Protocol):
         """Raise ``BackendUnavailable`` (carrying the one-line fix) when jobs cannot run."""
         ...
 
-    async def run(self, spec: TrainJob | ValidateJob, emit: Emit) -> JobResult:
-        """Run one job to its end. Never raises for a failing job: the result says so."""
+    async def run(self, spec: Job, emit: Emit) -> JobResult:
+        """Run one job to its end. Never raises for a failing job: the result says so.
+        Every kind runs here, including the ``merge`` that builds a validation report from
+        the parts (wherever the backend runs the binaries)."""
         ...
 
     def cancel(self, job_id: str) -> None: ...

@@ -25,7 +25,7 @@ from core.events import (
     parse_event_line,
 )
 from core.fsutil import atomic_write_text
-from core.jobs import JobResult, JobState, TrainJob, ValidateJob
+from core.jobs import Job, JobResult, JobState, MergeJob, ValidateJob
 from core.paths import Workspace
 
 TERMINATE_GRACE_S = 3.0
@@ -49,6 +49,7 @@ def kill_children() -> None:
 _ARTIFACTS: dict[str, dict[str, str]] = {
     "train": {"weights": "weights.toml", "summary": "summary.json"},
     "validate": {"results": "results.json"},
+    "merge": {"results": "results.json", "summary_txt": "summary.txt", "config": "config.toml"},
 }
 
 
@@ -77,8 +78,15 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+def _write_parts(job: MergeJob, ws: Workspace) -> None:
+    for name, path in zip(job.parts, job.part_files(ws), strict=True):
+        if not name or "/" in name or name.startswith("."):
+            raise ConfigError(f"merge job {job.id}: part name `{name}` is not a plain file name")
+        atomic_write_text(path, job.parts[name])
+
+
 async def run_job(
-    spec: TrainJob | ValidateJob,
+    spec: Job,
     ws: Workspace,
     bins: Binaries,
     emit: Emit,
@@ -131,6 +139,8 @@ async def run_job(
         if isinstance(spec, ValidateJob):
             _write_weights(spec, ws)
             spec.output_file(ws).parent.mkdir(parents=True, exist_ok=True)
+        elif isinstance(spec, MergeJob):
+            _write_parts(spec, ws)
         argv = spec.argv(bins, ws)
     except (OSError, ConfigError) as exc:
         result.error = str(exc)
@@ -207,9 +217,7 @@ async def run_job(
     return result
 
 
-def _collect_artifacts(
-    spec: TrainJob | ValidateJob, ws: Workspace, result: JobResult
-) -> str | None:
+def _collect_artifacts(spec: Job, ws: Workspace, result: JobResult) -> str | None:
     """Read the job's small outputs into ``result.artifacts``; the name of a missing one."""
     for key, name in _ARTIFACTS[spec.kind].items():
         path_str = result.outputs.get(key)

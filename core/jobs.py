@@ -114,21 +114,52 @@ class ValidateJob(BaseModel):
         return args
 
 
-JobSpec = Annotated[TrainJob | ValidateJob, Field(discriminator="kind")]
+class MergeJob(BaseModel):
+    """``validate merge``: the report of a run's validation parts (their ``results.json``
+    texts, by job id), built by the binary exactly as one run over all their matchups writes
+    it: ``results.json``, ``summary.txt`` and ``config.toml`` in the run's validation
+    directory."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    kind: Literal["merge"] = "merge"
+    id: str
+    cores: int = Field(1, gt=0)
+    run_id: str
+    parts: dict[str, str]
+
+    def output_dir(self, ws: Workspace) -> Path:
+        return ws.validation_dir / self.run_id
+
+    def part_files(self, ws: Workspace) -> list[Path]:
+        return [self.output_dir(ws) / "parts" / f"{name}.json" for name in self.parts]
+
+    def argv(self, bins: Binaries, ws: Workspace) -> list[str]:
+        return [
+            str(bins.validate), "merge", *map(str, self.part_files(ws)),
+            "--output-dir", str(self.output_dir(ws)), "--events", "jsonl",
+        ]  # fmt: skip
+
+
+Job = TrainJob | ValidateJob | MergeJob
+"""Every kind of job a backend runs."""
+
+JobSpec = Annotated[Job, Field(discriminator="kind")]
 
 
 class JobResult(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     job_id: str
-    kind: Literal["train", "validate"]
+    kind: Literal["train", "validate", "merge"]
     state: JobState
     exit_code: int | None = None
     summary: dict[str, Any] = {}
     outputs: dict[str, str] = {}
     artifacts: dict[str, str] = {}
     """Small text outputs the pipeline needs wherever the job ran: ``weights.toml`` and
-    ``summary.json`` of training, ``results.json`` of validation."""
+    ``summary.json`` of training, ``results.json`` of validation, the three report files of a
+    merge."""
     error: str | None = None
     started: float = 0.0
     finished: float = 0.0

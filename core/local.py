@@ -11,7 +11,7 @@ from core.binaries import Binaries, ensure_binaries
 from core.errors import BackendUnavailable, ConfigError
 from core.events import Emit, JobEvent, JobStateChanged, log_event
 from core.job_process import run_job
-from core.jobs import JobResult, TrainJob, ValidateJob
+from core.jobs import Job, JobResult
 from core.paths import Workspace
 
 
@@ -83,7 +83,7 @@ class LocalBackend:
                 # A failing build stays a JobFailed.
                 raise BackendUnavailable(str(exc)) from None
 
-    async def run(self, spec: TrainJob | ValidateJob, emit: Emit) -> JobResult:
+    async def run(self, spec: Job, emit: Emit) -> JobResult:
         if self._bins is None:
             await self.check()
         assert self._bins is not None

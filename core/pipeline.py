@@ -15,11 +15,11 @@ from core.errors import ConfigError, EwtuiError
 from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished
 from core.fsutil import atomic_write_text
 from core.gate import DeployDecision, Evaluator, decide, rank_key, tune_evaluator
-from core.jobs import JobResult, TrainJob, ValidateJob
+from core.jobs import JobResult, MergeJob, TrainJob, ValidateJob
 from core.paths import Workspace
 from core.plan import Plan
 from core.record import JobRecord, Phase, PhaseState, RunRecord, ValidationOutcome
-from core.validation import ValidationReport, merge_reports, parse_report, save_report
+from core.validation import parse_report
 from core.weights import TARGETS, deploy_many, load_spec, parse_weights
 
 BACKSTOP_GRACE_S = 60.0
@@ -261,41 +261,43 @@ class Pipeline:
         failed = [r.job_id for r in self.results.values() if r.kind == "validate" and not r.ok]
         self._phase("validate", "failed" if failed else "done", ", ".join(failed))
 
-    def _save_validation(self) -> None:
-        parts: list[ValidationReport] = []
-        names: list[str] = []
+    async def _save_validation(self) -> None:
+        """The run's report: ``validate merge`` of the parts that finished, run through the
+        backend (wherever it runs the binaries), its files written to
+        ``experiments/validation/<run_id>/`` with the parts beside them."""
         expected = [s for s in self.specs.values() if isinstance(s, ValidateJob)]
-        for spec in expected:
-            res = self.results.get(spec.id)
-            if res is None or not res.ok:
-                continue
-            try:
-                parts.append(parse_report(res.artifacts["results.json"], f"{spec.id}/results.json"))
-                names.append(spec.id)
-            except (ConfigError, KeyError) as exc:
-                self.record.errors.append(f"{spec.id}: unreadable results: {exc}")
+        parts = {
+            s.id: res.artifacts["results.json"]
+            for s in expected
+            if (res := self.results.get(s.id)) is not None
+            and res.ok
+            and "results.json" in res.artifacts
+        }
         if not parts:
             return
-        report = merge_reports(parts, parallel=not self.plan.options.sequential)
-        out_dir = self.ws.validation_dir / self.plan.run_id
-        extra = {
-            "run_id": self.plan.run_id,
-            "backend": self.backend.name,
-            "parts": names,
-            "data": str(self.ws.data_dir),
-        }
-        paths = save_report(report, out_dir, extra)
-        fs = report.first_seat.get("win_rate")
+        merge = MergeJob(id="merge", run_id=self.plan.run_id, parts=parts)
+        # Its events stay out of the run's job list: it is a step of the save, not a job.
+        res = await self.backend.run(merge, lambda _ev: None)
+        if not res.ok:
+            self.record.errors.append(f"validation not merged: {res.error}")
+            return
+        out_dir = merge.output_dir(self.ws)
+        for path, text in zip(merge.part_files(self.ws), parts.values(), strict=True):
+            atomic_write_text(path, text)
+        # The binary wrote these here already when it ran on this machine; the same bytes.
+        for name in ("config.toml", "summary.txt", "results.json"):
+            atomic_write_text(out_dir / name, res.artifacts[name])
+        report = parse_report(res.artifacts["results.json"], f"{out_dir}/results.json")
         self.record.validation = ValidationOutcome(
             dir=str(out_dir),
-            results=str(paths["results"]),
+            results=str(out_dir / "results.json"),
             verdict=report.verdict,
             games=report.games,
             matchups=len(report.matchups),
             faction_win_rates=report.faction_win_rates(),
-            first_seat_win_rate=float(fs) if fs is not None else None,
+            first_seat_win_rate=report.first_seat.win_rate,
             complete=len(parts) == len(expected),
-            parts=names,
+            parts=list(parts),
         )
 
     def _reserve_run_id(self) -> None:
@@ -325,10 +327,10 @@ class Pipeline:
             Path(self.record.path), json.dumps(self.record.model_dump(mode="json"), indent=2)
         )
 
-    def _save(self, interrupted: bool) -> None:
+    async def _save(self, interrupted: bool) -> None:
         self._phase("save", "started")
         try:
-            self._save_validation()
+            await self._save_validation()
         except EwtuiError as exc:
             self.record.errors.append(f"validation not saved: {exc}")
         rec = self.record
@@ -398,6 +400,6 @@ class Pipeline:
             for phase, rec in self.record.phases.items():
                 if rec.state == "started":
                     self._phase(phase, "interrupted")  # type: ignore[arg-type]
-        self._save(interrupted)
+        await self._save(interrupted)
         self.emit(RunFinished(self.record))
         return self.record

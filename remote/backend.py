@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from core.config import ModalResources
 from core.errors import BackendUnavailable
 from core.events import Emit, JobEvent, JobStateChanged, LogEvent
-from core.jobs import JobResult, JobState, TrainJob, ValidateJob
+from core.jobs import Job, JobResult, JobState, TrainJob, ValidateJob
 from core.paths import Workspace
 from core.plan import new_run_id
 from core.snapshot import make_snapshot
@@ -51,7 +51,7 @@ DRAIN_WAIT_S = 1.0
 END_GRACE_S = 10.0
 """After a call returns, how long to wait for its last relayed events before giving up on them."""
 
-Spec = TrainJob | ValidateJob
+Spec = Job
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,16 @@ class _ModalCall:
             yield SystemLog(str(entry.message).rstrip(), "system", ids[-1] if ids else None)
 
 
+def function_for(spawner: Any, spec: Spec) -> Any:
+    """The app function (an attribute of `spawner`) a job runs in: a merge (`validate merge`,
+    about a second) runs in a validation container, whose image has the binary."""
+    if isinstance(spec, TrainJob):
+        return spawner.train
+    if isinstance(spec, ValidateJob) and spec.matchup:
+        return spawner.validate_matchup
+    return spawner.validate_all
+
+
 @dataclass
 class ModalSpawner:
     """Spawns the app's functions with `.spawn.aio`."""
@@ -132,14 +142,11 @@ class ModalSpawner:
         self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
     ) -> CallHandle:
         limit: int | None = None
-        if isinstance(spec, TrainJob):
-            fn = self.train
-        else:
-            fn = self.validate_matchup if spec.matchup else self.validate_all
-            if timeout_s:
-                # --validation-timeout replaces the container's own limit for this call.
-                limit = int(timeout_s)
-                fn = fn.with_options(timeout=limit)
+        fn = function_for(self, spec)
+        if isinstance(spec, ValidateJob) and timeout_s:
+            # --validation-timeout replaces the container's own limit for this call.
+            limit = int(timeout_s)
+            fn = fn.with_options(timeout=limit)
         job = spec.model_dump(mode="json")
         # The body stops the job just before the limit, so it can save and report.
         call = await fn.spawn.aio(job, snapshot, run_id, progress, limit)

@@ -25,10 +25,9 @@ from core.binaries import Binaries, ensure_binaries
 from core.errors import EwtuiError, UsageError
 from core.events import CheckpointEvent, JobEvent, LogEvent, PipelineEvent
 from core.job_process import run_job
-from core.jobs import JobResult, JobSpec, TrainJob, ValidateJob
+from core.jobs import Job, JobResult, JobSpec, MergeJob, TrainJob, ValidateJob
 from core.paths import Workspace
 from core.snapshot import safe_extract
-from core.validation import parse_report, save_report
 from remote.names import TASK_ID_ENV, VOLUME_EXPERIMENTS, VOLUME_MOUNT, VOLUME_ROOT_ENV
 from remote.preflight import FIX_VOLUME_FULL, fix_for_timeout, is_volume_full
 from remote.relay import PutQueue, QueueRelay
@@ -44,7 +43,7 @@ TIMEOUT_MARGIN_S = 60.0
 """The job is stopped this long (at most a tenth of the limit) before Modal's own timeout, so its
 files are committed and the result says `timeout` instead of the container being killed."""
 
-_SPEC: TypeAdapter[TrainJob | ValidateJob] = TypeAdapter(JobSpec)
+_SPEC: TypeAdapter[Job] = TypeAdapter(JobSpec)
 
 Commit = Callable[[], Awaitable[None]]
 
@@ -94,14 +93,21 @@ class ResumedTrainJob(TrainJob):
         ]  # fmt: skip
 
 
-def _save_part_report(spec: ValidateJob, job_root: Path, result: JobResult) -> None:
-    """Keep a validation job's report on the volume in the layout `list_experiments` reads."""
+async def _save_part_report(
+    spec: ValidateJob, job_root: Path, result: JobResult, bins: Binaries
+) -> None:
+    """Keep a validation job's report on the volume in the layout `list_experiments` reads:
+    `validate merge` of the one part writes its results.json, summary.txt and config.toml."""
     text = result.artifacts.get("results.json")
     if not text:
         return
-    report = parse_report(text, f"{spec.id}/results.json")
-    out = Workspace(job_root, experiments_dir=job_root).validation_dir / f"{spec.run_id}_{spec.id}"
-    save_report(report, out, {"run_id": spec.run_id})
+    report = MergeJob(
+        id=f"{spec.id}-report", run_id=f"{spec.run_id}_{spec.id}", parts={spec.id: text}
+    )
+    ws = Workspace(job_root, experiments_dir=job_root)
+    done = await run_job(report, ws, bins, lambda _ev: None)
+    if not done.ok:
+        raise EwtuiError(f"{spec.id}: report not saved on the volume: {done.error}")
 
 
 def _scratch(run_id: str) -> Path:
@@ -189,7 +195,7 @@ async def run_on_volume(
                 result.error = fix_for_timeout(spec.id, modal_timeout_s)
             if isinstance(spec, ValidateJob):
                 if result.ok:
-                    _save_part_report(spec, root, result)
+                    await _save_part_report(spec, root, result, bins)
                 # Its text is in the result; scratch only has to hold the shared weights.
                 spec.output_file(ws).unlink(missing_ok=True)
         await stop_checkpoint_commits()

@@ -90,13 +90,15 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def fake_bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fake_bin_dir(tmp_path_factory: pytest.TempPathFactory, real_bin_dir: Path) -> Path:
+    """The test double of the binaries; it hands every report to the real ``validate``."""
     d = tmp_path_factory.mktemp("fakebin")
     for name in ("tune", "validate", "arena"):
         script = d / name
         script.write_text(
             f"#!{sys.executable}\n"
-            "import runpy, sys\n"
+            "import os, runpy, sys\n"
+            f"os.environ['EWTUI_REAL_BIN_DIR'] = {str(real_bin_dir)!r}\n"
             f"sys.path.insert(0, {str(REPO)!r})\n"
             f"sys.argv.insert(1, {name!r})\n"
             f"runpy.run_path({str(FAKE_JOB)!r}, run_name='__main__')\n"

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from core.validation import DEFAULT_THRESHOLDS, Matchup, recompute
+from reportfix import write_report
 
 
 def write_train(
@@ -57,26 +57,24 @@ def write_train(
 
 
 def write_validation(root: Path, run_id: str) -> Path:
-    d = root / "validation" / run_id
-    d.mkdir(parents=True)
-    m = Matchup(
-        deck_a="ax",
-        deck_b="sx",
-        faction_a="argentum",
-        faction_b="symbiote",
-        games=20,
-        a_wins=12,
-        b_wins=8,
-        draws=0,
-        a_wins_as_first=7,
-        b_wins_as_first=4,
-        a_games_as_first=10,
-        b_games_as_first=10,
-        a_win_rate=0.6,
-    )
-    r = recompute({"games": 10, "matchup": None}, [m], DEFAULT_THRESHOLDS, 1.0)
-    (d / "results.json").write_text(r.to_json())
-    return d
+    m = {
+        "deck_a": "ax",
+        "deck_b": "sx",
+        "faction_a": "argentum",
+        "faction_b": "symbiote",
+        "games": 20,
+        "a_wins": 12,
+        "b_wins": 8,
+        "draws": 0,
+        "a_wins_as_first": 7,
+        "b_wins_as_first": 5,
+        "a_games_as_first": 10,
+        "b_games_as_first": 10,
+        "a_draws_as_first": 0,
+        "b_draws_as_first": 0,
+        "turns": 200,
+    }
+    return write_report(root / "validation" / run_id, {"games": 10, "matchup": None}, [m], 1.0)
 
 
 def wilson(k: float, n: int) -> list[float]:

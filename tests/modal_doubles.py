@@ -19,8 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.jobs import TrainJob
-from remote.backend import CallHandle, Spec, SystemLog
+from remote.backend import CallHandle, Spec, SystemLog, function_for
 
 # Modal's limits, enforced here too so a test notices a relay that would break them.
 MAX_ITEM_BYTES = 1024 * 1024
@@ -113,10 +112,7 @@ class InProcessSpawner:
     async def spawn(
         self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
     ) -> CallHandle:
-        if isinstance(spec, TrainJob):
-            fn = self.train
-        else:
-            fn = self.validate_matchup if spec.matchup else self.validate_all
+        fn = function_for(self, spec)
         name = f"local-call-{len(self.calls) + 1}"
         self.calls.append(name)
         coro = fn.local(spec.model_dump(mode="json"), snapshot, run_id, progress)

@@ -7,7 +7,7 @@ from core.binaries import Binaries
 from core.config import TrainingConfig
 from core.events import GenerationEvent, JobEvent, JobStateChanged, LogEvent, PipelineEvent
 from core.job_process import run_job
-from core.jobs import TrainJob, ValidateJob
+from core.jobs import MergeJob, TrainJob, ValidateJob
 from core.paths import Workspace
 
 
@@ -109,3 +109,31 @@ async def test_weights_paths_may_not_escape(ws: Workspace, fake_bins: Binaries) 
     spec = ValidateJob(id="v", run_id="r1", games=1, weights={"../../evil.toml": "x = 1"})
     res = await run_job(spec, ws, fake_bins, lambda e: None)
     assert res.state == "failed" and "leaves its directory" in (res.error or "")
+
+
+async def test_a_merge_job_is_the_binarys_report_of_its_parts(
+    ws: Workspace, real_bin_dir: Path
+) -> None:
+    bins = Binaries(tune=real_bin_dir / "tune", validate=real_bin_dir / "validate")
+    parts = {}
+    for pair in ("argentum-symbiote", "symbiote-obsidion"):
+        v = ValidateJob(id=f"validate-{pair}", run_id="r2", games=1, bot="greedy", matchup=pair)
+        res = await run_job(v, ws, bins, lambda e: None)
+        assert res.ok, res.error
+        parts[v.id] = res.artifacts["results.json"]
+    merge = MergeJob(id="merge", run_id="r2", parts=parts)
+    res = await run_job(merge, ws, bins, lambda e: None)
+    assert res.ok, res.error
+    out = ws.validation_dir / "r2"
+    for name in ("results.json", "summary.txt", "config.toml"):
+        assert res.artifacts[name] == (out / name).read_text()
+    assert '"matchup": "argentum-symbiote,symbiote-obsidion"' in res.artifacts["results.json"]
+
+    # A bad part fails the job with the binary's one line naming the file and the field.
+    bad = MergeJob(id="merge", run_id="r3", parts={"broken": '{"version": 1}'})
+    res = await run_job(bad, ws, bins, lambda e: None)
+    assert res.state == "failed" and res.exit_code == 2
+    assert "broken.json: config: missing or not an object" in (res.error or "")
+    evil = MergeJob(id="merge", run_id="r3", parts={"../x": "{}"})
+    res = await run_job(evil, ws, bins, lambda e: None)
+    assert res.state == "failed" and "not a plain file name" in (res.error or "")

@@ -14,7 +14,8 @@ import pytest
 
 from core.binaries import Binaries
 from core.config import load_project_config
-from core.events import JobStateChanged, PhaseChanged, PipelineEvent, RunFinished
+from core.events import Emit, JobStateChanged, PhaseChanged, PipelineEvent, RunFinished
+from core.jobs import Job, JobResult, MergeJob
 from core.local import LocalBackend
 from core.paths import Workspace
 from core.pipeline import Pipeline
@@ -96,6 +97,21 @@ def test_failed_validation_part_saves_the_rest_as_partial(
     v = record.validation
     assert v is not None and not v.complete and len(v.parts) == 2
     assert load_report(Path(v.results)).config["matchup"] == "argentum-obsidion,argentum-symbiote"
+
+
+def test_a_failed_merge_is_an_error_of_the_run(ws: Workspace, fake_bins: Binaries) -> None:
+    class NoMerge(LocalBackend):
+        async def run(self, spec: Job, emit: Emit) -> JobResult:
+            if isinstance(spec, MergeJob):
+                return JobResult(job_id=spec.id, kind="merge", state="failed", error="boom")
+            return await super().run(spec, emit)
+
+    options = RunOptions(preset="smoke", cores=2, mode="validate-only")
+    plan = build_plan(load_project_config(ws.configs_file), options, ws)
+    backend = NoMerge(ws, cores=2, bins=fake_bins)
+    record = asyncio.run(Pipeline(plan, backend, ws, lambda e: None).run())
+    assert record.state == "failed" and record.validation is None
+    assert "validation not merged: boom" in record.errors
 
 
 def test_validation_timeout_stops_the_job(

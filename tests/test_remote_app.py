@@ -200,7 +200,8 @@ async def test_main_runs_core_pipeline_and_reports_bad_flags(
     assert "[validate-all] ok" in out.getvalue()
     [saved] = list(ws.validation_dir.iterdir())
     assert (saved / "results.json").is_file() and (saved / "summary.txt").is_file()
-    assert [c for c in spawner.calls] == ["local-call-1"]
+    # The round robin, then the merge that builds its report.
+    assert [c for c in spawner.calls] == ["local-call-1", "local-call-2"]
 
     cases: list[tuple[dict[str, Any], str]] = [
         ({"single": "nosuch"}, "nosuch"),

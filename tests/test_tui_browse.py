@@ -112,7 +112,7 @@ async def test_matrix_cells_summary_and_detail(populated_ws: Workspace) -> None:
         assert isinstance(screen, MatrixScreen) and screen.report is not None
         report = screen.report
         heat = screen.query_one(Heatmap)
-        decks = [d["deck"] for d in report.decks]
+        decks = [d.deck for d in report.decks]
         assert heat.row_count == len(decks) == 11
         # Every matchup appears twice (once from each side) and each cell prints its value.
         cells = list(heat.cells)
@@ -132,12 +132,12 @@ async def test_matrix_cells_summary_and_detail(populated_ws: Workspace) -> None:
         factions = shown_text(screen.query_one("#factions", Static))
         assert "first seat" in factions and "argentum" in factions
         deck_lines = shown_text(screen.query_one("#decks", Static))
-        strongest = max(report.decks, key=lambda d: d["win_rate"])["deck"]
+        strongest = max(report.decks, key=lambda d: d.win_rate).deck
         assert deck_lines.index(strongest) < min(
-            deck_lines.index(d["deck"]) for d in report.decks if d["deck"] != strongest
+            deck_lines.index(d.deck) for d in report.decks if d.deck != strongest
         )
         warnings = shown_text(screen.query_one("#warnings", Static))
-        assert report.warnings[0]["message"] in warnings
+        assert report.warnings[0].message in warnings
 
         heat.focus()
         heat.move_cursor(row=decks.index("iron_bastion"), column=decks.index("endless_swarm") + 1)

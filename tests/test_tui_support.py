@@ -2,8 +2,8 @@
 validation run, laid out as docs/tune.md and docs/validate.md describe, with fixed values (no
 clocks, no randomness) so screens render the same every time.
 
-The validation report is computed by core's own `recompute` from fixed matchup counts over the
-workspace's real decks, so every summary in it is consistent with the matchups.
+The validation report is built by the real `validate merge` from fixed matchup counts over the
+workspace's real decks, so every summary in it is the binary's own.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from expfixtures import wilson
+from reportfix import write_report
 from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
 from core.factions import FACTIONS, PAIRS
 from core.paths import Workspace
-from core.stats import score, wilson
-from core.validation import DEFAULT_THRESHOLDS, Matchup, recompute, save_report
 from core.weights import load_spec
 
 TRAIN_EXPERIMENTS = (
@@ -46,7 +46,7 @@ def _heldout(tag: str) -> dict | None:
         return None
     wins, fit = HELDOUT[tag]
     h2h = {"games": 1600, "wins": wins, "losses": 1600 - wins - 10, "draws": 10}
-    h2h_score = score(wins, 10, 1600)
+    h2h_score = (wins + 0.5 * 10) / 1600
     return {
         "games": 1000,
         "h2h_games": 1600,
@@ -54,12 +54,12 @@ def _heldout(tag: str) -> dict | None:
         "baseline_sha256": "0" * 64,
         "winner": "mean",
         "fitness": fit / 1000,
-        "fitness_ci95": list(wilson(fit / 1000, 1000, DEFAULT_THRESHOLDS["z"])),
+        "fitness_ci95": wilson(fit, 1000),
         "win_rates": {"random": 0.97, "greedy": round(h2h_score, 4), "mcts": 0.29},
         "h2h": {
             **h2h,
             "score": h2h_score,
-            "ci95": list(wilson(h2h_score, 1600, DEFAULT_THRESHOLDS["z"])),
+            "ci95": wilson(wins + 0.5 * 10, 1600),
         },
         "candidates": [],
         "cpu_s": 40.0,
@@ -153,7 +153,7 @@ def _decks(ws: Workspace) -> dict[str, list[str]]:
     return {f: sorted(p.stem for p in (ws.decks_dir / f).glob("*.toml")) for f in FACTIONS}
 
 
-def _matchups(ws: Workspace) -> list[Matchup]:
+def _matchups(ws: Workspace) -> list[dict[str, object]]:
     """Fixed results: argentum is strong against symbiote, one matchup is lopsided."""
     decks = _decks(ws)
     out = []
@@ -169,28 +169,25 @@ def _matchups(ws: Workspace) -> list[Matchup]:
                 b_wins = games - a_wins - draws
                 a_first = a_wins // 2 + 3
                 b_first = b_wins // 2 + 2
-                rate = score(a_wins, draws, games)
                 out.append(
-                    Matchup(
-                        deck_a=a,
-                        deck_b=b,
-                        faction_a=fa,
-                        faction_b=fb,
-                        games=games,
-                        a_wins=a_wins,
-                        b_wins=b_wins,
-                        draws=draws,
-                        a_wins_as_first=a_first,
-                        b_wins_as_first=b_first,
-                        a_games_as_first=n,
-                        b_games_as_first=n,
-                        first_seat_wins=a_first + b_first,
-                        turns=games * (14 + i + j),
-                        avg_turns=float(14 + i + j),
-                        a_win_rate=rate,
-                        a_win_rate_ci95=wilson(rate, games, DEFAULT_THRESHOLDS["z"]),
-                        time_s=1.5,
-                    )
+                    {
+                        "deck_a": a,
+                        "deck_b": b,
+                        "faction_a": fa,
+                        "faction_b": fb,
+                        "games": games,
+                        "a_wins": a_wins,
+                        "b_wins": b_wins,
+                        "draws": draws,
+                        "a_wins_as_first": a_first,
+                        "b_wins_as_first": b_first,
+                        "a_games_as_first": n,
+                        "b_games_as_first": n,
+                        "a_draws_as_first": 0,
+                        "b_draws_as_first": draws,
+                        "turns": games * (14 + i + j),
+                        "time_s": 1.5,
+                    }
                 )
     return out
 
@@ -204,10 +201,7 @@ def write_validation(ws: Workspace, run_id: str = VALIDATION_RUN) -> Path:
         "matchup": None,
         "weights": {f: {"kind": "specialist", "file": f"specialists/{f}.toml"} for f in FACTIONS},
     }
-    report = recompute(config, _matchups(ws), dict(DEFAULT_THRESHOLDS), 61.0)
-    d = ws.validation_dir / run_id
-    save_report(report, d, {"run_id": run_id})
-    return d
+    return write_report(ws.validation_dir / run_id, config, _matchups(ws), 61.0)
 
 
 def populate(ws: Workspace) -> Workspace:
@@ -268,4 +262,4 @@ def test_fixture_report_is_consistent(populated_ws: Workspace) -> None:
     assert report.verdict in ("warning", "imbalanced")
     assert report.warnings
     for m in report.matchups:
-        assert m.a_win_rate == score(m.a_wins, m.draws, m.games)
+        assert m.a_wins + m.b_wins + m.draws == m.games

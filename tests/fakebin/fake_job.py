@@ -1,5 +1,7 @@
 """A test double for the ``tune`` and ``validate`` binaries: the same flags, event lines and
-output files, with made-up game results, plus knobs to fail, hang or crash on purpose.
+output files, with made-up game results, plus knobs to fail, hang or crash on purpose. Reports
+are never made up: the real ``validate merge`` (``$EWTUI_REAL_BIN_DIR``) builds each one from
+the made-up counts, and ``validate merge`` itself is the real one.
 
 Knobs (environment): FAKE_FAIL=<substring of the job's argv> makes that job exit 1 with an
 error event; FAKE_HANG=<substring> makes it sleep until killed; FAKE_SLOW=<seconds> per step.
@@ -24,12 +26,15 @@ import json
 import math
 import os
 import random
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from core.validation import PAIRS, Matchup, recompute
-from core.weights import WeightSpec
+from core.paths import FACTIONS
+
+# The faction pairs in canonical order, without importing pydantic: the double starts fast.
+PAIRS = [(a, b) for i, a in enumerate(FACTIONS) for b in FACTIONS[i + 1 :]]
 
 DECKS = {
     "argentum": ["a_one", "a_two"],
@@ -173,6 +178,8 @@ def tune(args: list[str]) -> None:
     if a.evaluate:
         evaluate(a, " ".join(args))
         return
+    from core.weights import WeightSpec
+
     spec = WeightSpec.load(Path(a.data) / "weights" / "spec.json")
     rng = random.Random(a.seed)
     d = Path(a.experiment_dir) / f"2026-01-01_0000_{a.tag}"
@@ -249,7 +256,36 @@ def tune(args: list[str]) -> None:
     )
 
 
+def real_validate() -> str:
+    """The real ``validate`` binary, which builds every report (the double only makes up game
+    results)."""
+    return str(Path(os.environ["EWTUI_REAL_BIN_DIR"]) / "validate")
+
+
+def fake_counts(rng: random.Random, n: int) -> dict[str, int]:
+    """Made-up results of 2n games that add up the way real ones do, per seat order."""
+    a_first_wins = rng.randint(0, n)
+    a_first_draws = rng.randint(0, n - a_first_wins)
+    b_first_wins = rng.randint(0, n)
+    b_first_draws = rng.randint(0, n - b_first_wins)
+    return {
+        "games": 2 * n,
+        "a_wins": a_first_wins + (n - b_first_wins - b_first_draws),
+        "b_wins": b_first_wins + (n - a_first_wins - a_first_draws),
+        "draws": a_first_draws + b_first_draws,
+        "a_wins_as_first": a_first_wins,
+        "b_wins_as_first": b_first_wins,
+        "a_games_as_first": n,
+        "b_games_as_first": n,
+        "a_draws_as_first": a_first_draws,
+        "b_draws_as_first": b_first_draws,
+        "turns": 20 * n,
+    }
+
+
 def validate(args: list[str]) -> None:
+    if args[:1] == ["merge"]:
+        os.execv(real_validate(), [real_validate(), *args])
     p = argparse.ArgumentParser()
     for f in ("--bot", "--output", "--matchup", "--weights-dir", "--data", "--events"):
         p.add_argument(f)
@@ -258,7 +294,6 @@ def validate(args: list[str]) -> None:
     a = p.parse_args(args)
     knobs(" ".join(args))
     pairs = [pr for pr in PAIRS if a.matchup in (None, f"{pr[0]}-{pr[1]}")]
-    ms = []
     total = sum(len(DECKS[x]) * len(DECKS[y]) for x, y in pairs) * 2 * a.games
     emit(
         {
@@ -271,40 +306,17 @@ def validate(args: list[str]) -> None:
         }
     )
     done = 0
+    matchups = []
     for fa, fb in pairs:
         for da in DECKS[fa]:
             for db in DECKS[fb]:
                 time.sleep(float(os.environ.get("FAKE_SLOW", "0")))
                 rng = random.Random(f"{a.seed}{da}{db}")
-                g = 2 * a.games
-                aw = rng.randint(0, g)
-                bw = rng.randint(0, g - aw)
-                dr = g - aw - bw
-                af = min(aw, a.games)
-                bf = min(bw, a.games)
-                m = {
-                    "deck_a": da,
-                    "deck_b": db,
-                    "faction_a": fa,
-                    "faction_b": fb,
-                    "games": g,
-                    "a_wins": aw,
-                    "b_wins": bw,
-                    "draws": dr,
-                    "a_wins_as_first": af,
-                    "b_wins_as_first": bf,
-                    "a_games_as_first": a.games,
-                    "b_games_as_first": a.games,
-                    "first_seat_wins": af + bf,
-                    "turns": 10 * g,
-                    "avg_turns": 10.0,
-                    "a_win_rate": (aw + 0.5 * dr) / g,
-                    "a_win_rate_ci95": [0.0, 1.0],
-                    "time_s": 0.01,
-                }
-                ms.append(Matchup.model_validate(m))
-                done += g
-                emit({"event": "matchup", **m})
+                counts = fake_counts(rng, a.games)
+                matchups.append(
+                    {"deck_a": da, "deck_b": db, "faction_a": fa, "faction_b": fb, **counts}
+                )
+                done += counts["games"]
                 emit({"event": "progress", "done": done, "total": total, "unit": "game"})
     config = {
         "games": a.games,
@@ -314,15 +326,31 @@ def validate(args: list[str]) -> None:
         "matchup": a.matchup,
         "weights": {"dir": a.weights_dir},
     }
-    from core.validation import DEFAULT_THRESHOLDS
-
-    report = recompute(config, ms, DEFAULT_THRESHOLDS, 0.05)
-    Path(a.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.output).write_text(report.to_json())
+    out = Path(a.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # The made-up counts go to the real binary as a part; its merge writes the report.
+    counts_file = out.with_name(out.name + ".counts")
+    counts_file.write_text(
+        json.dumps({"version": 1, "config": config, "matchups": matchups, "time_s": 0.05})
+    )
+    proc = subprocess.run(
+        [real_validate(), "merge", str(counts_file), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    counts_file.unlink()
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr, flush=True)
+        emit({"event": "error", "msg": proc.stderr.strip(), "kind": "internal"})
+        sys.exit(1)
+    report = json.loads(out.read_text())
+    for m in report["matchups"]:
+        emit({"event": "matchup", **m})
     emit(
         {
             "event": "done",
-            "summary": {"verdict": report.verdict, "games": report.games},
+            "summary": {"verdict": report["verdict"], "games": report["games"]},
             "outputs": {"results": a.output},
         }
     )

@@ -31,7 +31,7 @@ def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def ci(interval: list[float]) -> str:
+def ci(interval: tuple[float, float]) -> str:
     return f"[{pct(interval[0])}, {pct(interval[1])}]"
 
 
@@ -42,16 +42,10 @@ def faction_table(report: ValidationReport) -> Table:
     table.add_column("95% CI", justify="right")
     table.add_column("games", justify="right")
     for f in report.factions:
-        table.add_row(f["faction"], pct(f["win_rate"]), ci(f["win_rate_ci95"]), f"{f['games']:,}")
+        table.add_row(f.faction, pct(f.win_rate), ci(f.win_rate_ci95), f"{f.games:,}")
     fs = report.first_seat
-    if fs:
-        table.add_section()
-        table.add_row(
-            "first seat",
-            pct(fs["win_rate"]),
-            ci(fs["ci95"]),
-            f"{fs['games']:,}  p={fs['p_value']:.3g}",
-        )
+    table.add_section()
+    table.add_row("first seat", pct(fs.win_rate), ci(fs.ci95), f"{fs.games:,}  p={fs.p_value:.3g}")
     return table
 
 
@@ -65,14 +59,14 @@ def deck_table(report: ValidationReport) -> Table:
         ("worst matchup", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for d in sorted(report.decks, key=lambda d: -float(d["win_rate"])):
-        best, worst = d.get("best_matchup") or {}, d.get("worst_matchup") or {}
+    for d in sorted(report.decks, key=lambda d: -d.win_rate):
+        best, worst = d.best_matchup, d.worst_matchup
         table.add_row(
-            f"{d['deck']} ({str(d['faction'])[:3]})",
-            pct(d["win_rate"]),
-            ci(d["win_rate_ci95"]),
-            f"{best['opponent']} {pct(best['win_rate'])}" if best else "-",
-            f"{worst['opponent']} {pct(worst['win_rate'])}" if worst else "-",
+            f"{d.deck} ({d.faction[:3]})",
+            pct(d.win_rate),
+            ci(d.win_rate_ci95),
+            f"{best.opponent} {pct(best.win_rate)}" if best else "-",
+            f"{worst.opponent} {pct(worst.win_rate)}" if worst else "-",
         )
     return table
 
@@ -82,16 +76,15 @@ def warnings_view(report: ValidationReport) -> Group:
     if not report.warnings:
         lines.append(Text("  (none)", style="dim"))
     for w in report.warnings:
-        level = str(w.get("level", ""))
         lines.append(
-            Text.assemble("  ", (f"[{level}]", LEVEL_STYLE.get(level, "")), f" {w.get('message')}")
+            Text.assemble("  ", (f"[{w.level}]", LEVEL_STYLE.get(w.level, "")), f" {w.message}")
         )
     return Group(*lines)
 
 
 def verdict_line(report: ValidationReport, source: str) -> Text:
     cfg = report.config
-    bot = f"mcts:{cfg.get('mcts_sims')}" if cfg.get("bot") == "mcts" else str(cfg.get("bot"))
+    bot = report.bot_label()
     return Text.assemble(
         ("verdict ", "bold"),
         (report.verdict.upper(), VERDICT_STYLE.get(report.verdict, "bold")),
@@ -191,7 +184,7 @@ class MatrixScreen(Screen[None]):
         self.query_one("#legend", Static).update(
             Text(
                 f"win% of the row deck against the column deck (columns numbered like the rows);"
-                f" + above {pct(t['matchup_warning'])}, ++ above {pct(t['matchup_imbalanced'])},"
+                f" + above {pct(t.matchup_warning)}, ++ above {pct(t.matchup_imbalanced)},"
                 f" - and -- the same below; · same faction",
                 style="dim",
             )

@@ -90,12 +90,12 @@ class Heatmap(DataTable[Text]):
         """Fill the map from a validation report (`core.validation.ValidationReport`)."""
         self.clear(columns=True)
         self._cells.clear()
-        decks = [str(d["deck"]) for d in report.decks]
-        factions = {str(d["deck"]): str(d["faction"]) for d in report.decks}
+        decks = [d.deck for d in report.decks]
+        factions = {d.deck: d.faction for d in report.decks}
         self._decks = decks
         by_pair = {(m.deck_a, m.deck_b): m for m in report.matchups}
-        warning = float(report.thresholds["matchup_warning"])
-        imbalanced = float(report.thresholds["matchup_imbalanced"])
+        warning = report.thresholds.matchup_warning
+        imbalanced = report.thresholds.matchup_imbalanced
 
         self.add_column(Text("row deck vs column →"), key="deck")
         for i, _ in enumerate(decks, start=1):

@@ -36,11 +36,18 @@ pub fn parse_or_exit<T: Parser>(bin: &str, args: impl IntoIterator<Item = OsStri
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
             _ => {
                 let text = e.to_string();
-                let line = text
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
+                let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+                let mut line = lines
+                    .next()
                     .unwrap_or("bad command line")
-                    .trim_start_matches("error: ");
+                    .trim_start_matches("error: ")
+                    .to_string();
+                // "the following required arguments were not provided:" names them below.
+                if line.ends_with(':')
+                    && let Some(next) = lines.next()
+                {
+                    line = format!("{line} {next}");
+                }
                 eprintln!("{bin}: error: {line}");
                 std::process::exit(2);
             }

@@ -18,6 +18,10 @@ pub enum JobError {
     /// A file the job must write or read cannot be.
     #[error("{}: {msg}", path.display())]
     Io { path: PathBuf, msg: String },
+    /// An input file whose content cannot be used (a part given to `validate merge`); `msg`
+    /// names the field.
+    #[error("{}: {msg}", path.display())]
+    Input { path: PathBuf, msg: String },
     /// A bug: an internal invariant failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -34,7 +38,10 @@ impl JobError {
     /// Bad input of any kind is 2; a failed job is 1.
     pub fn exit_code(&self) -> u8 {
         match self {
-            JobError::Usage(_) | JobError::Data(_) | JobError::Io { .. } => 2,
+            JobError::Usage(_)
+            | JobError::Data(_)
+            | JobError::Io { .. }
+            | JobError::Input { .. } => 2,
             JobError::Internal(_) => 1,
         }
     }
@@ -43,7 +50,7 @@ impl JobError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             JobError::Usage(_) => ErrorKind::Usage,
-            JobError::Data(_) => ErrorKind::Data,
+            JobError::Data(_) | JobError::Input { .. } => ErrorKind::Data,
             JobError::Io { .. } => ErrorKind::Io,
             JobError::Internal(_) => ErrorKind::Internal,
         }

@@ -299,28 +299,30 @@ fn unwritable_outputs_fail_before_playing() {
     assert_usage_error(&out, &["cannot write"]);
 }
 
-#[test]
-fn merging_the_three_faction_pairs_equals_the_full_run() {
-    use ew_jobs::validate::report::{Results, Thresholds};
-    let s = Scratch::new("merge");
-    let load = |p: &std::path::Path| -> Results {
-        let mut r: Results = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-        r.time_s = 0.0;
-        for m in &mut r.matchups {
-            m.time_s = 0.0;
-        }
-        r
-    };
-    let full_path = s.path().join("full.json");
-    let base = ["--bot", "greedy", "--games", "3", "--seed", "21"];
+/// Runs `validate` with `args`, asserting success.
+fn ok(args: &[&str]) {
+    let out = run(BIN, args);
     assert!(
-        run(
-            BIN,
-            &[&base[..], &["--output", full_path.to_str().unwrap()]].concat()
-        )
-        .status
-        .success()
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn merging_the_three_faction_pairs_writes_the_full_runs_files_byte_for_byte() {
+    let s = Scratch::new("merge");
+    let root = s.path().to_str().unwrap();
+    let base = [
+        "--bot",
+        "greedy",
+        "--games",
+        "3",
+        "--seed",
+        "21",
+        "--no-timing",
+    ];
+    ok(&[&base[..], &["--experiment-dir", root, "--run-id", "full"]].concat());
     let mut parts = Vec::new();
     for pair in [
         "symbiote-obsidion",
@@ -328,21 +330,156 @@ fn merging_the_three_faction_pairs_equals_the_full_run() {
         "argentum-symbiote",
     ] {
         let p = s.path().join(format!("{pair}.json"));
-        assert!(
-            run(
-                BIN,
-                &[
-                    &base[..],
-                    &["--matchup", pair, "--output", p.to_str().unwrap()]
-                ]
-                .concat()
-            )
-            .status
-            .success()
-        );
-        parts.extend(load(&p).matchups);
+        ok(&[
+            &base[..],
+            &["--matchup", pair, "--output", p.to_str().unwrap()],
+        ]
+        .concat());
+        parts.push(p.to_str().unwrap().to_string());
     }
-    let full = load(&full_path);
-    let merged = Results::build(full.config.clone(), parts, Thresholds::default(), 0.0);
-    assert_eq!(merged, full);
+    let merged = s.path().join("validation/merged");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["--output-dir", merged.to_str().unwrap()]);
+    ok(&args);
+    let full = s.path().join("validation/full");
+    for f in ["results.json", "summary.txt"] {
+        let a = std::fs::read(full.join(f)).unwrap();
+        let b = std::fs::read(merged.join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    let config = std::fs::read_to_string(merged.join("config.toml")).unwrap();
+    assert!(config.contains("run_id = \"merged\""), "{config}");
+    assert!(config.contains("argentum-symbiote.json"), "{config}");
+    // A directory that already holds a report is not overwritten.
+    assert_usage_error(&run(BIN, &args), &["merged", "already holds"]);
+    // --output writes the same results.json alone.
+    let alone = s.path().join("alone.json");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["--output", alone.to_str().unwrap()]);
+    ok(&args);
+    assert_eq!(
+        std::fs::read(&alone).unwrap(),
+        std::fs::read(full.join("results.json")).unwrap()
+    );
+}
+
+#[test]
+fn a_part_merged_alone_is_its_own_report() {
+    let s = Scratch::new("merge-one");
+    let part = s.path().join("pair.json");
+    let merged = s.path().join("merged.json");
+    ok(&[
+        "--bot",
+        "greedy",
+        "--games",
+        "2",
+        "--matchup",
+        "night_court",
+        "--output",
+        part.to_str().unwrap(),
+    ]);
+    ok(&[
+        "merge",
+        part.to_str().unwrap(),
+        "--output",
+        merged.to_str().unwrap(),
+    ]);
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&part).unwrap()).unwrap();
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_parts_name_the_file_and_field() {
+    let s = Scratch::new("merge-bad");
+    let good = s.path().join("good.json");
+    ok(&[
+        "--bot",
+        "greedy",
+        "--games",
+        "1",
+        "--matchup",
+        "argentum-symbiote",
+        "--output",
+        good.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let write = |name: &str, v: &Value| {
+        let p = s.path().join(name);
+        std::fs::write(&p, serde_json::to_string(v).unwrap()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let out = s.path().join("out").to_str().unwrap().to_string();
+    let merge_of = |parts: &[&str]| {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(parts);
+        args.extend(["--output-dir", out.as_str()]);
+        run(BIN, &args)
+    };
+    let g = good.to_str().unwrap();
+
+    let not_json = s.path().join("broken.json");
+    std::fs::write(&not_json, &text[..text.len() / 2]).unwrap();
+    assert_usage_error(
+        &merge_of(&[not_json.to_str().unwrap()]),
+        &["broken.json", "not JSON"],
+    );
+
+    let missing = s.path().join("missing.json");
+    assert_usage_error(&merge_of(&[missing.to_str().unwrap()]), &["missing.json"]);
+
+    let mut seed = v.clone();
+    seed["config"]["seed"] = 43.into();
+    seed["config"]["matchup"] = "argentum-obsidion".into();
+    seed["matchups"] = Value::Array(vec![]);
+    let p = write("seed.json", &seed);
+    assert_usage_error(
+        &merge_of(&[g, &p]),
+        &["seed.json", "config.seed", "good.json"],
+    );
+
+    let mut bot = v.clone();
+    bot["config"]["bot"] = "mcts".into();
+    let p = write("bot.json", &bot);
+    assert_usage_error(&merge_of(&[g, &p]), &["bot.json", "config.bot"]);
+
+    let p = write("again.json", &v);
+    assert_usage_error(
+        &merge_of(&[g, &p]),
+        &["again.json", "matchups[0]", "also in"],
+    );
+
+    let mut counts = v.clone();
+    counts["matchups"][2]["a_wins"] = 99.into();
+    let p = write("counts.json", &counts);
+    assert_usage_error(&merge_of(&[&p]), &["counts.json", "matchups[2].games"]);
+
+    let mut field = v.clone();
+    field["matchups"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("draws");
+    let p = write("field.json", &field);
+    assert_usage_error(&merge_of(&[&p]), &["field.json", "matchups[1]", "draws"]);
+
+    let mut faction = v.clone();
+    faction["matchups"][0]["faction_b"] = "argentum".into();
+    let p = write("faction.json", &faction);
+    assert_usage_error(&merge_of(&[&p]), &["faction.json", "matchups[0].faction_b"]);
+
+    let mut version = v.clone();
+    version["version"] = 7.into();
+    let p = write("version.json", &version);
+    assert_usage_error(&merge_of(&[&p]), &["version.json", "version: 7"]);
+
+    // Nothing was written by any refused merge.
+    assert!(!s.path().join("out/results.json").exists());
+    // No part at all is a usage error too.
+    assert_usage_error(
+        &run(BIN, &["merge", "--output-dir", &out]),
+        &["required", "<PARTS>"],
+    );
 }

@@ -1,9 +1,10 @@
 //! Balance validation: a round robin of cross-faction deck matchups in both seat orders,
 //! played in parallel with results that depend only on the seeds.
 
+pub mod merge;
+pub mod output;
 pub mod report;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -13,16 +14,16 @@ use ew_common::seed::{derive_path, fnv1a64};
 use ew_engine::bots::{Bot, BotSpec};
 use ew_engine::data::resolve_data_dir;
 use ew_engine::{Faction, GameData, Seat, Weights, play_game};
-use ew_tuning::files::{ensure_writable_dir, write_atomic};
 use ew_tuning::time::Utc;
 use rayon::prelude::*;
 use serde_json::json;
 
 use crate::error::JobError;
-use crate::events::{self, Done, Event, JobKind, Start, Unit};
+use crate::events::{self, Event, JobKind, Start, Unit};
 use crate::matchups::{Matchup, MatchupFilter, canonical_matchups};
 use crate::reporter::Reporter;
-use report::{GameRecord, MatchupResult, Results, Thresholds, summary_text};
+use output::{Destination, non_empty, write_report};
+use report::{GameRecord, MatchupResult, Results, Thresholds};
 
 /// The bot both decks use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,14 +47,8 @@ pub struct ValidateArgs {
     pub data: Option<PathBuf>,
     pub experiment_dir: Option<PathBuf>,
     pub fail_on_imbalance: bool,
-}
-
-/// Where the results go.
-enum Destination {
-    /// `--output F`: the JSON alone.
-    File(PathBuf),
-    /// `experiments/validation/<run_id>/`.
-    Dir { dir: PathBuf, run_id: String },
+    /// Write 0 for every `time_s`, so two runs with the same flags write identical files.
+    pub no_timing: bool,
 }
 
 /// The weights a faction's decks play with, and where they came from.
@@ -136,10 +131,12 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
     }
 
     let config = results_config(args, &filter, &faction_weights);
+    let thresholds = Thresholds::default();
+    let z = thresholds.z;
     let per_matchup = 2 * u64::from(args.games);
     let total = per_matchup * matchups.len() as u64;
     rep.event(Event::Start(Start {
-        job: job_name(&destination),
+        job: destination.job_name(),
         kind: JobKind::Validate,
         total,
         unit: Unit::Game,
@@ -188,11 +185,15 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
                 a_first,
                 a_won: outcome.winner.map(|w| w == a_seat),
                 turns: outcome.turns,
-                time_s: t0.elapsed().as_secs_f64(),
+                time_s: if args.no_timing {
+                    0.0
+                } else {
+                    t0.elapsed().as_secs_f64()
+                },
             };
             let _ = slots[task as usize].set(record);
             if remaining[mi].fetch_sub(1, Ordering::AcqRel) == 1 {
-                let result = collect_matchup(&m, &slots, mi, per_matchup);
+                let result = collect_matchup(&m, &slots, mi, per_matchup, z);
                 rep.event(Event::Matchup(result));
             }
             progress.tick(rep);
@@ -203,23 +204,17 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
     let results_list: Vec<MatchupResult> = matchups
         .iter()
         .enumerate()
-        .map(|(mi, m)| collect_matchup(m, &slots, mi, per_matchup))
+        .map(|(mi, m)| collect_matchup(m, &slots, mi, per_matchup, z))
         .collect();
-    let results = Results::build(
-        config,
-        results_list,
-        Thresholds::default(),
-        started.elapsed().as_secs_f64(),
-    );
-    write_outputs(args, &destination, &data_dir, &weights_dir, &results, rep)?;
+    let time_s = if args.no_timing {
+        0.0
+    } else {
+        started.elapsed().as_secs_f64()
+    };
+    let results = Results::build(config, results_list, thresholds, time_s);
+    let settings = run_settings(args, &data_dir, &weights_dir);
+    write_report(&destination, &results, settings, rep)?;
     Ok(ValidateOutcome { results })
-}
-
-fn job_name(d: &Destination) -> String {
-    match d {
-        Destination::File(p) => format!("validate:{}", p.display()),
-        Destination::Dir { run_id, .. } => format!("validate:{run_id}"),
-    }
 }
 
 fn collect_matchup(
@@ -227,6 +222,7 @@ fn collect_matchup(
     slots: &[OnceLock<GameRecord>],
     mi: usize,
     per_matchup: u64,
+    z: f64,
 ) -> MatchupResult {
     let start = mi * per_matchup as usize;
     let games: Vec<GameRecord> = slots[start..start + per_matchup as usize]
@@ -242,6 +238,7 @@ fn collect_matchup(
         &m.b.id,
         m.b.faction.as_str(),
         &games,
+        z,
     )
 }
 
@@ -292,18 +289,7 @@ impl Progress {
 
 fn prepare_destination(args: &ValidateArgs, data_dir: &Path) -> Result<Destination, JobError> {
     if let Some(out) = &args.output {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if out.is_dir() {
-            return Err(JobError::Io {
-                path: out.clone(),
-                msg: "--output names a directory; give a file path".into(),
-            });
-        }
-        ensure_writable_dir(&parent).map_err(|e| cannot_write(&parent, &e))?;
-        return Ok(Destination::File(out.clone()));
+        return Destination::file(out);
     }
     let root = args
         .experiment_dir
@@ -320,26 +306,7 @@ fn prepare_destination(args: &ValidateArgs, data_dir: &Path) -> Result<Destinati
         }
         None => Utc::now().second_stamp(),
     };
-    let dir = root.join("validation").join(&run_id);
-    if dir.is_dir()
-        && std::fs::read_dir(&dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(JobError::Io {
-            path: dir,
-            msg: "already holds a validation run; choose another --run-id".into(),
-        });
-    }
-    ensure_writable_dir(&dir).map_err(|e| cannot_write(&dir, &e))?;
-    Ok(Destination::Dir { dir, run_id })
-}
-
-fn cannot_write(dir: &Path, e: &std::io::Error) -> JobError {
-    JobError::Io {
-        path: dir.to_path_buf(),
-        msg: format!("cannot write the output here: {e}"),
-    }
+    Destination::dir(root.join("validation").join(run_id), non_empty)
 }
 
 /// `experiments/` beside `data/`.
@@ -372,128 +339,25 @@ fn results_config(
     })
 }
 
-fn bot_label(args: &ValidateArgs) -> String {
-    match args.bot {
-        BotKind::Mcts => format!("mcts:{}", args.mcts_sims),
-        BotKind::Greedy => "greedy".into(),
-    }
-}
-
-fn write_outputs(
-    args: &ValidateArgs,
-    destination: &Destination,
-    data_dir: &Path,
-    weights_dir: &Path,
-    results: &Results,
-    rep: &Reporter,
-) -> Result<(), JobError> {
-    let mut json_text = serde_json::to_string_pretty(results)
-        .map_err(|e| JobError::Internal(format!("results do not serialise: {e}")))?;
-    json_text.push('\n');
-    let summary = json!({
-        "verdict": results.verdict.as_str(),
-        "games": results.games,
-        "matchups": results.matchups.len(),
-        "time_s": results.time_s,
-        "first_seat_win_rate": results.first_seat.win_rate,
-        "warnings": results.warnings.len(),
-    });
-    let summary = summary.as_object().cloned().unwrap_or_default();
-    match destination {
-        Destination::File(path) => {
-            write_atomic(path, json_text.as_bytes()).map_err(|e| JobError::io(path, &e))?;
-            rep.info(&format!(
-                "verdict {}; results in {}",
-                results.verdict.as_str(),
-                path.display()
-            ));
-            rep.event(Event::Done(Done {
-                summary,
-                outputs: BTreeMap::from([("results".into(), path.display().to_string())]),
-            }));
-        }
-        Destination::Dir { dir, run_id } => {
-            let results_path = dir.join("results.json");
-            let summary_path = dir.join("summary.txt");
-            let config_path = dir.join("config.toml");
-            let text = summary_text(results, &bot_label(args));
-            let config = config_toml(args, run_id, data_dir, weights_dir, results);
-            write_atomic(&config_path, config.as_bytes())
-                .map_err(|e| JobError::io(&config_path, &e))?;
-            write_atomic(&summary_path, text.as_bytes())
-                .map_err(|e| JobError::io(&summary_path, &e))?;
-            write_atomic(&results_path, json_text.as_bytes())
-                .map_err(|e| JobError::io(&results_path, &e))?;
-            // The report is the human output: stdout, unless stdout carries event lines.
-            if rep.events_on_stdout() {
-                eprint!("{text}");
-            } else {
-                print!("{text}");
-            }
-            rep.info(&format!(
-                "verdict {}; results in {}",
-                results.verdict.as_str(),
-                dir.display()
-            ));
-            rep.event(Event::Done(Done {
-                summary,
-                outputs: BTreeMap::from([
-                    ("results".into(), results_path.display().to_string()),
-                    ("summary_txt".into(), summary_path.display().to_string()),
-                    ("config".into(), config_path.display().to_string()),
-                ]),
-            }));
-        }
-    }
-    Ok(())
-}
-
-fn config_toml(
-    args: &ValidateArgs,
-    run_id: &str,
-    data_dir: &Path,
-    weights_dir: &Path,
-    results: &Results,
-) -> String {
+/// The entries of `config.toml` only a full run knows.
+fn run_settings(args: &ValidateArgs, data_dir: &Path, weights_dir: &Path) -> toml::Table {
     let mut t = toml::Table::new();
-    let s = |v: &str| toml::Value::String(v.to_string());
-    t.insert("run_id".into(), s(run_id));
-    t.insert("created".into(), s(&Utc::now().rfc3339()));
-    t.insert("games".into(), toml::Value::Integer(i64::from(args.games)));
-    t.insert("seed".into(), toml::Value::Integer(args.seed as i64));
-    t.insert("bot".into(), s(&bot_label(args)));
-    t.insert(
-        "mcts_sims".into(),
-        toml::Value::Integer(i64::from(args.mcts_sims)),
-    );
-    t.insert(
-        "matchup".into(),
-        s(args.matchup.as_deref().unwrap_or("all")),
-    );
     t.insert(
         "threads".into(),
         toml::Value::Integer(args.threads.unwrap_or(0) as i64),
     );
-    t.insert("data".into(), s(&data_dir.display().to_string()));
-    t.insert("weights_dir".into(), s(&weights_dir.display().to_string()));
+    t.insert(
+        "data".into(),
+        toml::Value::String(data_dir.display().to_string()),
+    );
+    t.insert(
+        "weights_dir".into(),
+        toml::Value::String(weights_dir.display().to_string()),
+    );
     t.insert(
         "fail_on_imbalance".into(),
         toml::Value::Boolean(args.fail_on_imbalance),
     );
-    if let Some(w) = results.config.get("weights").and_then(|w| w.as_object()) {
-        let mut wt = toml::Table::new();
-        for (f, v) in w {
-            let mut e = toml::Table::new();
-            for k in ["kind", "file"] {
-                if let Some(x) = v.get(k).and_then(|x| x.as_str()) {
-                    e.insert(k.into(), s(x));
-                }
-            }
-            wt.insert(f.clone(), toml::Value::Table(e));
-        }
-        t.insert("weights".into(), toml::Value::Table(wt));
-    }
-    let mut text = String::from("# Resolved configuration of this validation run\n");
-    text.push_str(&toml::to_string(&t).unwrap_or_default());
-    text
+    t.insert("no_timing".into(), toml::Value::Boolean(args.no_timing));
+    t
 }
