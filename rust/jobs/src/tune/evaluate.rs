@@ -3,18 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use ew_engine::data::resolve_data_dir;
 use ew_engine::{GameData, Weights};
 use ew_tuning::cpu::process_cpu_seconds;
 use serde::Serialize;
 
 use super::config::{DEFAULT_FITNESS_WEIGHTS, Mode};
-use super::fitness::deck_pairs;
 use super::heldout::{self, Entrant, Plan, default_h2h_games, h2h_pairs, load_baseline};
+use super::start::{mode_faction_data, play_pairs};
 use super::train::{DEFAULT_HELDOUT_GAMES, DEFAULT_MCTS_SIMS, DEFAULT_SEED};
 use crate::error::JobError;
 use crate::events::HeldoutCandidate;
-use crate::matchups::{all_decks_in_order, parse_faction};
 
 /// Flag values of `tune --evaluate` (`None`: not given).
 #[derive(Clone, Debug, Default)]
@@ -48,35 +46,12 @@ pub struct EvaluateReport {
 
 pub fn evaluate_file(args: &EvaluateArgs) -> Result<EvaluateReport, JobError> {
     let cpu_before = process_cpu_seconds().unwrap_or(0.0);
-    let mode = args.mode.unwrap_or(Mode::Generalist);
-    let faction = match (mode, &args.faction) {
-        (Mode::Specialist, Some(f)) => Some(parse_faction("--faction", f)?),
-        (Mode::Specialist, None) => {
-            return Err(JobError::Usage(format!(
-                "--mode specialist needs --faction ({})",
-                crate::matchups::faction_names()
-            )));
-        }
-        (Mode::Generalist, Some(_)) => {
-            return Err(JobError::Usage(
-                "--faction only applies to --mode specialist".into(),
-            ));
-        }
-        (Mode::Generalist, None) => None,
-    };
-    let data_dir = resolve_data_dir(args.data.as_deref())?;
-    let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
+    let (mode, faction, data_dir) =
+        mode_faction_data(args.mode, args.faction.as_deref(), args.data.as_deref())?;
     let data = GameData::load(&data_dir)?;
     let candidate = Weights::load(&args.candidate)?;
     let baseline = load_baseline(args.baseline.as_deref(), &data_dir, mode, faction)?;
-    let pairs = deck_pairs(&all_decks_in_order(&data), faction);
-    if pairs.is_empty() {
-        return Err(JobError::Usage(format!(
-            "{}: no deck pairs to play for mode {}",
-            data_dir.display(),
-            mode.as_str()
-        )));
-    }
+    let pairs = play_pairs(&data, &data_dir, mode, faction)?;
     let h2h_games = args
         .h2h_games
         .unwrap_or_else(|| default_h2h_games(h2h_pairs(&pairs).len()));
