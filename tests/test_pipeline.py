@@ -46,7 +46,10 @@ def test_full_run_trains_deploys_validates_and_records(ws: Workspace, fake_bins:
     assert on_disk["state"] == "ok" and len(on_disk["jobs"]) == 7
     assert on_disk["plan"]["options"]["mode"] == "full"
     assert on_disk["cost"]["core_hours"] > 0
-    assert "weights" not in json.dumps(on_disk["jobs"][0]["spec"])  # contents stay out
+    # File contents (weights handed to validation, artifacts brought back) stay out of the record.
+    jobs = on_disk["jobs"]
+    assert all("weights" not in j["spec"] and "artifacts" not in j["result"] for j in jobs)
+    assert "own_life" not in json.dumps(on_disk["jobs"])
     v = record.validation
     assert v is not None and v.complete and len(v.parts) == 3
     report = load_report(Path(v.results))

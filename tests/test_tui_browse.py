@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -249,7 +250,9 @@ def test_no_workspace_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_bad_training_toml_is_one_line_and_exit_2(ws: Workspace) -> None:
-    text = ws.configs_file.read_text().replace("generations = 100", "generations = -3", 1)
+    original = ws.configs_file.read_text()
+    text, n = re.subn(r"generations = \d+", "generations = -3", original, count=1)
+    assert n == 1
     ws.configs_file.write_text(text)
     proc = run_app_in(ws.root)
     assert proc.returncode == 2

@@ -160,11 +160,16 @@ pub(super) fn final_weights_file(state: &Checkpoint) -> Result<String, JobError>
         .find(|e| e.name == h.winner)
         .ok_or_else(|| JobError::Internal(format!("no finalist named {}", h.winner)))?;
     Ok(format!(
-        "# Held-out winner {}: head to head {} over {} games against {}\n{}",
+        "# Held-out winner {}: head to head {} over {} games against {} (sha256 {})\n{}",
         h.winner,
         pct_ci(h.h2h.score, h.h2h.ci95),
         h.h2h.games,
-        h.baseline,
+        // The file name and content hash, not the absolute path: the same run gives the same
+        // file wherever its workspace sits (a Modal container, a resumed attempt).
+        Path::new(&h.baseline)
+            .file_name()
+            .map_or_else(|| h.baseline.clone(), |n| n.to_string_lossy().into_owned()),
+        h.baseline_sha256.get(..12).unwrap_or(&h.baseline_sha256),
         e.weights.to_toml_string()
     ))
 }
