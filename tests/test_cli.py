@@ -221,15 +221,15 @@ def test_weights_deploy_shows_the_evaluation_and_follows_the_gate(
 
     assert main([*root, weak.name]) == 0
     out = capsys.readouterr().out
-    assert "held-out fitness 0.550 [0.501, 0.598] over 400 games" in out
-    assert "head-to-head: +0.5 points vs baseline [-1.9, 2.9] over 1,600 games" in out
+    assert "held-out fitness 0.550 [0.501, 0.599] over 400 games" in out
+    assert "head-to-head: +0.5 points vs baseline [-2.0, 3.0] over 1,600 games" in out
     assert "(the file deployed now)" in out
     assert "gate: kept the deployed file: +0.5 points vs deployed" in out
     assert base.read_text() == before
 
     assert main([*root, strong.name]) == 0
     out = capsys.readouterr().out
-    assert "gate: passed: +10.0 points vs deployed [7.6, 12.4] over 1,600 held-out games" in out
+    assert "gate: passed: +10.0 points vs deployed [7.5, 12.5] over 1,600 held-out games" in out
     assert f"deployed {strong / 'weights.toml'}" in out
     assert base.read_text() != before
 

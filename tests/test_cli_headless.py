@@ -116,7 +116,7 @@ def test_the_summaries_lead_with_the_held_out_result_and_the_gate(
     plan = build_plan(project, options, ws)
     local = LocalBackend(ws, cores=2, bins=fake_bins)
     record = asyncio.run(run_pipeline(plan, local, ws, lambda e: None))
-    head = "+1.0 points vs deployed [-1.4, 3.4]"
+    head = "+1.0 points vs deployed [-1.5, 3.5]"
     text = render_run_summary(record)
     assert "train-generalist" in text and head in text
     assert "held-out fitness 0.505 [" in text and "in-training best" in text and "(noisy)" in text

@@ -62,7 +62,7 @@ def test_the_gate_accepts_a_clearly_better_file(
     (d,) = record.deploy_decisions
     assert d.action == "deploy" and d.passed and not d.reevaluated
     assert d.reason.startswith(
-        "passed: +10.0 points vs deployed [7.6, 12.4] over 1,600 held-out games"
+        "passed: +10.0 points vs deployed [7.5, 12.5] over 1,600 held-out games"
     )
     trained = next(r for r in record.results() if r.kind == "train")
     assert ws.weights_file("generalist").read_text().count("=") >= 1

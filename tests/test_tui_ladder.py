@@ -58,12 +58,12 @@ async def test_experiments_label_held_out_and_in_training_numbers(
         assert isinstance(screen, ExperimentsScreen)
         table = screen.query_one("#exp-table", DataTable)
         result = dict(zip(cells(table, "id"), cells(table, "result"), strict=True))
-        assert result["2026-01-15_0830_generalist-v2"] == "h2h +10.1 [7.7, 12.5]"
+        assert result["2026-01-15_0830_generalist-v2"] == "h2h +10.1 [7.6, 12.6]"
         assert result["2026-01-12_1400_argentum-v1"] == "0.540 in-training"
         await pilot.press("down")
         await pilot.pause()
         summary = shown_text(screen.query_one("#summary", Static))
-        assert "held-out h2h" in summary and "+10.1 points vs baseline [7.7, 12.5]" in summary
+        assert "held-out h2h" in summary and "+10.1 points vs baseline [7.6, 12.6]" in summary
         assert "(in-training, noisy)" in summary
 
 

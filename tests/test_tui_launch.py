@@ -89,7 +89,7 @@ async def test_smoke_run_with_the_test_double(populated_ws: Workspace, fake_bina
         gen_job = view.jobs["train-generalist"]
         assert gen_job.gens == [1, 2] and gen_job.best_fitness is not None
         facts = shown_text(cards["train-generalist"].query_one("#facts", Static))
-        assert "held-out h2h +10.0 [7.6, 12.4]" in facts
+        assert "held-out h2h +10.0 [7.5, 12.5]" in facts
         assert "in-training best" in facts and "(noisy)" in facts
         pane = app.screen.query_one("#log-train-generalist", LogPane)
         assert any("gen 2/2" in line for line in pane.lines)
