@@ -81,15 +81,7 @@ fn validate_lines_match_the_enum() {
             "jsonl",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let kinds = assert_lines_round_trip(&out.stdout);
-    for k in ["start", "progress", "matchup", "log", "done"] {
-        assert!(kinds.iter().any(|x| x == k), "no {k} in {kinds:?}");
-    }
+    assert_run_sends(&out, &["start", "progress", "matchup", "log", "done"]);
 }
 
 #[test]
@@ -116,15 +108,7 @@ fn tune_lines_match_the_enum() {
             "jsonl",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let kinds = assert_lines_round_trip(&out.stdout);
-    for k in ["start", "generation", "checkpoint", "log", "done"] {
-        assert!(kinds.iter().any(|x| x == k), "no {k} in {kinds:?}");
-    }
+    assert_run_sends(&out, &["start", "generation", "checkpoint", "log", "done"]);
 }
 
 #[test]
@@ -136,4 +120,18 @@ fn bad_input_error_line_matches_the_enum() {
     assert_eq!(out.status.code(), Some(2));
     let kinds = assert_lines_round_trip(&out.stdout);
     assert_eq!(kinds, ["error"]);
+}
+
+/// A successful run whose every stdout line round-trips through the enum and which sent at least
+/// the event kinds `expected`.
+fn assert_run_sends(out: &std::process::Output, expected: &[&str]) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kinds = assert_lines_round_trip(&out.stdout);
+    for k in expected {
+        assert!(kinds.iter().any(|x| x == k), "no {k} in {kinds:?}");
+    }
 }
