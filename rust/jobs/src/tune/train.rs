@@ -196,6 +196,7 @@ pub fn run(args: &TuneArgs, rep: &Reporter) -> Result<TuneOutcome, JobError> {
             &mut state.archive,
             &replayed,
             &sampled,
+            deal_list.len() as u64,
             generation,
             cfg.archive as usize,
         );
