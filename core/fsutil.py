@@ -26,3 +26,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def overwrite_in_place(path: Path, data: bytes) -> None:
+    """Rewrite an existing file in place (no temp file): the last resort of a full disk, where
+    a file no longer than the old one still fits the blocks it holds. Not atomic."""
+    with open(path, "r+b") as fh:
+        fh.write(data)
+        fh.truncate()
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -95,7 +95,13 @@ class Plan(BaseModel):
         if not self.options.trains:
             return []
         cores = self._train_cores()
-        return [TrainJob(id=f"train-{c.name}", cores=cores, config=c) for c in self.training]
+        timeout = float(self.resources.train.timeout_s)
+        return [
+            TrainJob(
+                id=f"train-{c.name}", cores=cores, config=c, run_id=self.run_id, timeout_s=timeout
+            )
+            for c in self.training
+        ]
 
     def validate_jobs(self, weights: dict[str, str] | None = None) -> list[ValidateJob]:
         """One job per faction pair, or a single job with ``--sequential``."""

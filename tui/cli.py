@@ -259,6 +259,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
     rows = store.filter(
         kind=args.kind, tag=args.tag, mode=args.mode, since=since, min_fitness=args.min_fitness
     )
+    for warning in store.warnings:
+        print(f"ewtui: warning: {warning}", file=sys.stderr)
     rows = store.sort(args.sort, reverse=args.sort in ("created", "best_fitness"), items=rows)
     if args.limit:
         rows = rows[: args.limit]
@@ -271,8 +273,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
     print(f"{'experiment':<40} {'kind':<10} {'tag/verdict':<20} {'best fit':>8} {'gens':>9}")
     for r in rows:
         label = (r.tag or "") if r.kind == "train" else (r.verdict or "")
-        if not r.complete:
-            label = f"{label} (incomplete)".strip()
+        if r.state != "done":
+            label = f"{label} ({r.state})".strip()
         fit = f"{r.best_fitness:.3f}" if r.best_fitness is not None else "-"
         gens = (
             f"{r.generations}/{r.generations_planned or r.generations}"
