@@ -37,7 +37,8 @@ _JOB_STATE: dict[str, ExperimentState] = {
 }
 
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{2})(\d{2})(\d{2})?_?")
-_SKIP = {"runs", "validation"}
+_SKIP = {"runs", "validation", "ladder"}
+"""Directories of ``experiments/`` that hold no training experiment."""
 
 
 @dataclass(slots=True)

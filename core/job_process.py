@@ -180,9 +180,8 @@ async def run_job(
         note = f"{stream}: a line over {LINE_LIMIT} bytes was skipped"
         send(LogEvent(level="warn", msg=note, t=time.time(), stream=stream))
 
-    def mark_running(ev: StartEvent) -> None:
+    def mark_running(exp_dir: object) -> None:
         nonlocal marker, marker_path
-        exp_dir = ev.config.get("experiment_dir")
         if not isinstance(spec, TrainJob) or not isinstance(exp_dir, str) or marker is not None:
             return
         me = Writer.me()
@@ -211,10 +210,11 @@ async def run_job(
                 ev.msg = clean_line(ev.msg)
             if isinstance(ev, DoneEvent):
                 done = ev
+                mark_running(ev.outputs.get("experiment_dir"))
             elif isinstance(ev, ErrorEvent):
                 error = ev
             elif isinstance(ev, StartEvent):
-                mark_running(ev)
+                mark_running(ev.config.get("experiment_dir"))
             send(ev)
 
     async def read_stderr(stream: asyncio.StreamReader) -> None:
