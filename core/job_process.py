@@ -327,6 +327,6 @@ def _collect_artifacts(spec: Job, ws: Workspace, result: JobResult) -> str | Non
             path = ws.root / path
         try:
             result.artifacts[name] = path.read_text(encoding="utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return name
     return None

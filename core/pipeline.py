@@ -9,13 +9,14 @@ import errno
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from core.backend import Backend
 from core.cost import estimate_core_hours
 from core.errors import ConfigError, EwtuiError
-from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished
-from core.fsutil import atomic_write_text, overwrite_in_place
+from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished, finite_json
+from core.fsutil import atomic_write_text, overwrite_in_place, read_text
 from core.gate import DeployDecision, Evaluator, decide, rank_key, tune_evaluator
 from core.jobs import JobResult, MergeJob, TrainJob, ValidateJob
 from core.liveness import HEARTBEAT_S, Writer
@@ -38,8 +39,10 @@ class Pipeline:
         emit: Emit,
         *,
         evaluator: Evaluator | None = None,
+        data_check: Callable[[], None] | None = None,
     ) -> None:
         self.plan = plan
+        self.data_check = data_check if data_check is not None else self._default_data_check
         self.evaluator = evaluator if evaluator is not None else tune_evaluator(ws)
         self.backend = backend
         self.ws = ws
@@ -62,6 +65,20 @@ class Pipeline:
 
     def emit(self, ev: PipelineEvent) -> None:
         self._emit(ev)
+
+    def _default_data_check(self) -> None:
+        """Check data/ with the binaries of this machine when they are built (always for the
+        local backend, after its check); otherwise the deck counts alone."""
+        from core.binaries import ensure_binaries, needs_build
+        from core.datacheck import check_data
+
+        validate = None
+        if self.backend.name == "local" or not needs_build(self.ws):
+            try:
+                validate = ensure_binaries(self.ws).validate
+            except EwtuiError:
+                validate = None  # no binaries here: the jobs' backend reports its own
+        check_data(self.ws, validate)
 
     # --- phases ---------------------------------------------------------------------------
 
@@ -226,8 +243,16 @@ class Pipeline:
             (best[t][1].outputs.get("weights", f"{best[t][0].id}/weights.toml"), text, t)
             for t, text in self._chosen().items()
         ]
+        exps = {
+            t: (best[t][1].outputs.get("experiment_dir", best[t][0].id), "done")
+            for t in self._chosen()
+        }
         try:
-            self.record.deploys = deploy_many(self.ws, items) if items else []
+            self.record.deploys = (
+                deploy_many(self.ws, items, notes=self.record.deploy_notes, experiments=exps)
+                if items
+                else []
+            )
         except ConfigError as exc:
             self.record.errors.append(f"deploy refused: {exc}")
             self._phase("deploy", "failed", str(exc))
@@ -265,7 +290,7 @@ class Pipeline:
             if target in chosen:
                 files[rel] = chosen[target]
             elif path.is_file():
-                files[rel] = path.read_text(encoding="utf-8")
+                files[rel] = read_text(path)
         return files
 
     async def _validate(self) -> None:
@@ -350,7 +375,8 @@ class Pipeline:
 
     def _write_record(self) -> None:
         atomic_write_text(
-            Path(self.record.path), json.dumps(self.record.model_dump(mode="json"), indent=2)
+            Path(self.record.path),
+            json.dumps(finite_json(self.record.model_dump(mode="json")), indent=2, allow_nan=False),
         )
 
     def _write_final_record(self) -> None:
@@ -430,6 +456,8 @@ class Pipeline:
         ``interrupted``."""
         await self.backend.check()
         opts = self.plan.options
+        # Bad data is one error before any job starts, not one per job.
+        await asyncio.to_thread(self.data_check)
         self._reserve_run_id()
         interrupted = False
         beat = asyncio.create_task(self._heartbeat())

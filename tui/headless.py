@@ -152,6 +152,8 @@ def run_headless(
     backend = make_backend(ws, plan)
     reporter = Reporter(err_console, out if json_lines else None, plain_output(err_console))
     reporter.line(f"ewtui: {plan_line(plan, backend)}")
+    for note in plan.notes:
+        reporter.line(f"ewtui: note: {note}")
     if backend.name == "local":
         from core.binaries import needs_build
 
