@@ -15,14 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from core.errors import ConfigError
 from core.factions import FACTIONS
+from core.fsutil import read_text
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+COUNT_MAX = 2**32 - 1
+"""The largest count (generations, games, simulations, population) the binaries accept: they
+read counts as u32, so a larger one would fail inside every job."""
+SEED_MAX = 2**63 - 1
+"""The largest seed every binary accepts (``validate`` takes 0 to 2^63-1)."""
 
 
 class _Strict(BaseModel):
     # A typo in a key must not be silently ignored: unknown keys are errors. Validators are built
     # on first use, so importing this module (the TUI does at start-up) stays cheap.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    # NaN and infinities are refused everywhere (a sigma or price of inf would fail every job).
+    model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
 
 class TrainingConfig(_Strict):
@@ -32,18 +40,18 @@ class TrainingConfig(_Strict):
     tag: str
     mode: Literal["generalist", "specialist"]
     faction: Literal["argentum", "symbiote", "obsidion"] | None = None
-    generations: int = Field(100, gt=0)
-    games: int = Field(100, gt=0)
-    mcts_sims: int = Field(50, gt=0)
-    population: int | None = Field(None, ge=2)
+    generations: int = Field(100, gt=0, le=COUNT_MAX)
+    games: int = Field(100, gt=0, le=COUNT_MAX)
+    mcts_sims: int = Field(50, gt=0, le=COUNT_MAX)
+    population: int | None = Field(None, ge=2, le=COUNT_MAX)
     sigma: float | None = Field(None, gt=0)
     # The strategy and held-out flags of `tune` (docs/tune.md); None leaves tune's default.
     fitness_weights: tuple[float, float, float] | None = None
-    games_max: int | None = Field(None, gt=0)
-    archive: int | None = Field(None, ge=0)
-    heldout_games: int | None = Field(None, ge=0)
-    h2h_games: int | None = Field(None, ge=0)
-    seed: int = Field(42, ge=0)
+    games_max: int | None = Field(None, gt=0, le=COUNT_MAX)
+    archive: int | None = Field(None, ge=0, le=COUNT_MAX)
+    heldout_games: int | None = Field(None, ge=0, le=COUNT_MAX)
+    h2h_games: int | None = Field(None, ge=0, le=COUNT_MAX)
+    seed: int = Field(42, ge=0, le=SEED_MAX)
     enabled: bool = True
     deploy: bool = True
     description: str = ""
@@ -70,10 +78,10 @@ class TrainingConfig(_Strict):
 class ValidationSettings(_Strict):
     """The flags of ``validate`` a pipeline uses."""
 
-    games: int = Field(500, gt=0)
+    games: int = Field(500, gt=0, le=COUNT_MAX)
     bot: Literal["mcts", "greedy"] = "mcts"
-    mcts_sims: int = Field(100, gt=0)
-    seed: int = Field(42, ge=0)
+    mcts_sims: int = Field(100, gt=0, le=COUNT_MAX)
+    seed: int = Field(42, ge=0, le=SEED_MAX)
     timeout_s: float | None = Field(None, gt=0)
 
 
@@ -94,7 +102,9 @@ class ModalResources(_Strict):
         alias="validate",
     )
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, defer_build=True, allow_inf_nan=False
+    )
 
     @property
     def validation(self) -> Resources:
@@ -107,15 +117,15 @@ def _check_fitness_weights(w: tuple[float, float, float] | None) -> None:
 
 
 class TrainingOverrides(_Strict):
-    generations: int | None = Field(None, gt=0)
-    games: int | None = Field(None, gt=0)
-    mcts_sims: int | None = Field(None, gt=0)
-    population: int | None = Field(None, ge=2)
+    generations: int | None = Field(None, gt=0, le=COUNT_MAX)
+    games: int | None = Field(None, gt=0, le=COUNT_MAX)
+    mcts_sims: int | None = Field(None, gt=0, le=COUNT_MAX)
+    population: int | None = Field(None, ge=2, le=COUNT_MAX)
     fitness_weights: tuple[float, float, float] | None = None
-    games_max: int | None = Field(None, gt=0)
-    archive: int | None = Field(None, ge=0)
-    heldout_games: int | None = Field(None, ge=0)
-    h2h_games: int | None = Field(None, ge=0)
+    games_max: int | None = Field(None, gt=0, le=COUNT_MAX)
+    archive: int | None = Field(None, ge=0, le=COUNT_MAX)
+    heldout_games: int | None = Field(None, ge=0, le=COUNT_MAX)
+    h2h_games: int | None = Field(None, ge=0, le=COUNT_MAX)
 
     @model_validator(mode="after")
     def _check(self) -> TrainingOverrides:
@@ -124,9 +134,9 @@ class TrainingOverrides(_Strict):
 
 
 class ValidationOverrides(_Strict):
-    games: int | None = Field(None, gt=0)
+    games: int | None = Field(None, gt=0, le=COUNT_MAX)
     bot: Literal["mcts", "greedy"] | None = None
-    mcts_sims: int | None = Field(None, gt=0)
+    mcts_sims: int | None = Field(None, gt=0, le=COUNT_MAX)
     timeout_s: float | None = Field(None, gt=0)
 
 
@@ -161,12 +171,12 @@ class Throughput(_Strict):
 class LadderSettings(_Strict):
     """The strength ladder (``core.ladder``): games per new pairing and when it is updated."""
 
-    greedy_games: int = Field(400, gt=0)
+    greedy_games: int = Field(400, gt=0, le=COUNT_MAX)
     """Games of a pairing without MCTS (greedy and random games are cheap)."""
-    mcts_games: int = Field(100, gt=0)
+    mcts_games: int = Field(100, gt=0, le=COUNT_MAX)
     """Games of a pairing with an MCTS bot."""
     mcts_sims: list[int] = Field(default_factory=lambda: [50, 100])
-    seed: int = Field(7, ge=0)
+    seed: int = Field(7, ge=0, le=SEED_MAX)
     after_deploy: bool = True
     """Update the ladder after a run deploys a generalist."""
 
@@ -259,10 +269,7 @@ class _ExtraConfigFile(_Strict):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,6 +11,7 @@ reader survives a newer binary.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -267,6 +268,23 @@ PipelineEvent = JobEvent | JobStateChanged | PhaseChanged | RunFinished
 Emit = Callable[[PipelineEvent], None]
 
 
+def finite_json(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None: JSON has no such numbers, and
+    a line holding one is not valid JSON for any reader but Python's."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite_json(v) for v in obj]
+    return obj
+
+
+def dumps_line(obj: Any) -> str:
+    """One compact line of valid JSON (no NaN, no Infinity)."""
+    return json.dumps(finite_json(obj), separators=(",", ":"), allow_nan=False)
+
+
 def event_to_json(ev: JobEvent) -> str:
     """The event's line as the binary wrote it (fields it did not send are left out), plus
     ``job`` and ``container``."""
@@ -274,7 +292,7 @@ def event_to_json(ev: JobEvent) -> str:
     obj.setdefault("event", ev.event.event)
     obj["job"] = ev.job_id
     obj["container"] = ev.container_id
-    return json.dumps(obj, separators=(",", ":"))
+    return dumps_line(obj)
 
 
 def pipeline_event_to_json(ev: PipelineEvent) -> str:
@@ -293,4 +311,4 @@ def pipeline_event_to_json(ev: PipelineEvent) -> str:
             "state": ev.record.state,
             "record": ev.record.path,
         }
-    return json.dumps({"v": 1, **obj}, separators=(",", ":"))
+    return dumps_line({"v": 1, **obj})

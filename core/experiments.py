@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import re
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,10 +16,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.errors import ConfigError
+from core.liveness import STALE_AFTER_S, Writer
 from core.paths import Workspace
 
+ExperimentState = Literal["done", "cancelled", "failed", "interrupted", "running"]
+"""What a listing shows of an experiment: the state of the job that wrote it, with a dead
+writer's ``running`` read as ``interrupted`` (``core.liveness``)."""
+
+RUN_MARKER = "ewtui-run.json"
+"""Written into a training experiment's directory by the job that runs it
+(``core.job_process``): the run id, the writer (``core.liveness``) and, once the job ends, its
+state."""
+
+_JOB_STATE: dict[str, ExperimentState] = {
+    "ok": "done",
+    "cancelled": "cancelled",
+    "interrupted": "interrupted",
+    "failed": "failed",
+    "timeout": "failed",
+}
+
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{2})(\d{2})(\d{2})?_?")
-_SKIP = {"runs", "validation"}
+_SKIP = {"runs", "validation", "ladder"}
+"""Directories of ``experiments/`` that hold no training experiment."""
 
 
 @dataclass(slots=True)
@@ -32,6 +52,9 @@ class Experiment:
     created: datetime | None = None
     complete: bool = True
     """False while running, or when the run stopped before writing its summary."""
+    state: ExperimentState = "done"
+    run_id: str | None = None
+    """The pipeline run that made it (None: ``tune`` or ``validate`` run by hand)."""
     tag: str | None = None
     mode: str | None = None
     faction: str | None = None
@@ -111,6 +134,49 @@ def _heldout_fields(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _last_seen(d: str, names: tuple[str, ...]) -> float | None:
+    """The newest change time among the files ``names`` of directory ``d``."""
+    times = []
+    for name in names:
+        try:
+            times.append(os.stat(os.path.join(d, name)).st_mtime)
+        except OSError:
+            continue
+    return max(times) if times else None
+
+
+def _quiet_for_long(d: str, names: tuple[str, ...]) -> bool:
+    seen = _last_seen(d, names)
+    return seen is None or time.time() - seen > STALE_AFTER_S
+
+
+_TRAIN_FILES = ("events.jsonl", "stats.csv", "train.log", "config.toml", RUN_MARKER)
+
+
+def _train_state(path: str, complete: bool) -> tuple[ExperimentState, str | None]:
+    """The state and run id of a training experiment: its run marker's job state when the job
+    ended, else done with a summary, else running while its writer lives."""
+    marker = _read_json(os.path.join(path, RUN_MARKER))
+    if isinstance(marker, dict):
+        run_id = _str(marker.get("run_id"))
+        final = _JOB_STATE.get(str(marker.get("state")))
+        if final is not None:
+            return final, run_id
+        if complete:
+            return "done", run_id
+        writer = Writer(
+            _int(marker.get("pid")),
+            _str(marker.get("host")),
+            _num(marker.get("pid_start")),
+            _last_seen(path, _TRAIN_FILES),
+        )
+        return ("running" if writer.alive() else "interrupted"), run_id
+    if complete:
+        return "done", None
+    # `tune` run by hand: running while it keeps writing.
+    return ("interrupted" if _quiet_for_long(path, _TRAIN_FILES) else "running"), None
+
+
 def _read_json(path: str) -> Any:
     try:
         with open(path, "rb") as fh:
@@ -131,6 +197,7 @@ def _train_entry(path: str, name: str) -> Experiment:
         "created": _created(name),
     }
     s = _read_json(os.path.join(path, "summary.json"))
+    fields["state"], fields["run_id"] = _train_state(path, isinstance(s, dict))
     if not isinstance(s, dict):
         return _incomplete_train(fields, Path(path))
     wr = s.get("win_rates")
@@ -170,20 +237,42 @@ def _incomplete_train(fields: dict[str, Any], d: Path) -> Experiment:
     return _make(fields)
 
 
+def _validation_state(path: str, name: str) -> ExperimentState:
+    """An unfinished validation: what its run's record says, read the same way as every run
+    record (``RunRecord.effective_state``)."""
+    from core.record import RunRecord
+
+    record = os.path.join(os.path.dirname(path), os.pardir, "runs", f"{name}.json")
+    raw = _read_json(record)
+    if isinstance(raw, dict):
+        try:
+            state = RunRecord.model_validate(raw).effective_state()
+        except ValueError:
+            state = None
+        if state == "running" or state == "interrupted":
+            return state
+        if state is not None:
+            return "failed"  # the run ended without this report
+    return "interrupted" if _quiet_for_long(path, ("parts", "")) else "running"
+
+
 def _validation_entry(path: str, name: str) -> Experiment:
     fields: dict[str, Any] = {
         "id": name,
         "kind": "validation",
         "path": path,
         "created": _created(name),
+        "run_id": name,
     }
     r = _read_json(os.path.join(path, "results.json"))
     if not isinstance(r, dict):
         fields["complete"] = False
+        fields["state"] = _validation_state(path, name)
         return _make(fields)
     fs = r.get("first_seat")
     rates: dict[str, float] = {}
-    for f in r.get("factions") or []:
+    factions = r.get("factions")
+    for f in factions if isinstance(factions, list) else []:
         if isinstance(f, dict) and isinstance(f.get("faction"), str):
             rate = _num(f.get("win_rate"))
             if rate is not None:
@@ -215,16 +304,31 @@ def _subdirs(root: Path) -> list[os.DirEntry[str]]:
 class ExperimentStore:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        self.warnings: list[str] = []
+        """One line per experiment the last listing skipped, naming it and why."""
+
+    def _entry(
+        self, build: Callable[[str, str], Experiment], entry: os.DirEntry[str]
+    ) -> Experiment | None:
+        try:
+            return build(entry.path, entry.name)
+        except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            # One unreadable experiment must not hide the others.
+            self.warnings.append(f"{entry.path}: skipped, cannot be read: {exc}")
+            return None
 
     def list(self) -> Experiments:
-        """Every experiment, newest first."""
+        """Every experiment, newest first; an unreadable one is skipped with a line in
+        :attr:`warnings`."""
+        self.warnings = []
         out: Experiments = []
         root = self.ws.experiments_dir
         for entry in _subdirs(root):
-            if entry.name not in _SKIP:
-                out.append(_train_entry(entry.path, entry.name))
+            if entry.name not in _SKIP and (e := self._entry(_train_entry, entry)) is not None:
+                out.append(e)
         for entry in _subdirs(self.ws.validation_dir):
-            out.append(_validation_entry(entry.path, entry.name))
+            if (e := self._entry(_validation_entry, entry)) is not None:
+                out.append(e)
         return self.sort("created", reverse=True, items=out)
 
     def filter(

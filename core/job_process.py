@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import json
 import os
 import signal
+import sys
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,16 +26,66 @@ from core.events import (
     JobEvent,
     JobStateChanged,
     LogEvent,
+    StartEvent,
     parse_event_line,
 )
+from core.experiments import RUN_MARKER
 from core.fsutil import atomic_write_text
-from core.jobs import Job, JobResult, JobState, MergeJob, ValidateJob
+from core.jobs import Job, JobResult, JobState, MergeJob, TrainJob, ValidateJob, cancel_state
+from core.liveness import Writer
 from core.paths import Workspace
+from core.textclean import clean_line
 
 TERMINATE_GRACE_S = 3.0
 """How long a child gets to exit after SIGTERM before it is killed."""
 
-_LINE_LIMIT = 16 * 1024 * 1024
+LINE_LIMIT = 16 * 1024 * 1024
+"""The longest line read from a child; a longer one is skipped (and said so), the job goes on."""
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a function run in the child before exec that makes the kernel SIGKILL it when
+    ewtui dies, even by SIGKILL: a child must never outlive the run that started it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return in_child
+
+
+async def read_lines(stream: asyncio.StreamReader, limit: int) -> AsyncIterator[bytes | None]:
+    """The lines of ``stream``; ``None`` in place of a line longer than ``limit`` bytes, which is
+    read and dropped, so a child writing one never blocks on a full pipe."""
+    skipping = False
+    while True:
+        try:
+            line = await stream.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial and not skipping:
+                yield exc.partial
+            return
+        except asyncio.LimitOverrunError as exc:
+            await stream.readexactly(exc.consumed)
+            if not skipping:
+                skipping = True
+                yield None
+            continue
+        if skipping:
+            skipping = False  # the tail of the long line
+            continue
+        yield line
+
 
 _LIVE_GROUPS: set[int] = set()
 """Process groups of the children still running, for :func:`kill_children`."""
@@ -85,6 +139,12 @@ def _write_parts(job: MergeJob, ws: Workspace) -> None:
         atomic_write_text(path, job.parts[name])
 
 
+def _write_marker(path: Path, fields: dict[str, Any]) -> None:
+    # A marker that cannot be written (a read-only tree) costs only the experiment's run id.
+    with contextlib.suppress(OSError):
+        atomic_write_text(path, json.dumps(fields, indent=2))
+
+
 async def run_job(
     spec: Job,
     ws: Workspace,
@@ -96,7 +156,7 @@ async def run_job(
 ) -> JobResult:
     """Run one job to its end and return its result; it never raises for a failing job.
     Cancelling the task running it terminates the child and returns a ``cancelled`` result."""
-    if timeout_s is None and isinstance(spec, ValidateJob):
+    if timeout_s is None and isinstance(spec, ValidateJob | TrainJob):
         timeout_s = spec.timeout_s
     started = time.time()
     result = JobResult(
@@ -110,25 +170,59 @@ async def run_job(
     done: DoneEvent | None = None
     error: ErrorEvent | None = None
     stderr_tail: deque[str] = deque(maxlen=5)
+    marker: dict[str, Any] | None = None
+    marker_path: Path | None = None
 
     def send(ev: Any) -> None:
         emit(JobEvent(spec.id, container_id, ev))
 
+    def too_long(stream: str) -> None:
+        note = f"{stream}: a line over {LINE_LIMIT} bytes was skipped"
+        send(LogEvent(level="warn", msg=note, t=time.time(), stream=stream))
+
+    def mark_running(exp_dir: object) -> None:
+        nonlocal marker, marker_path
+        if not isinstance(spec, TrainJob) or not isinstance(exp_dir, str) or marker is not None:
+            return
+        me = Writer.me()
+        marker_path = Path(exp_dir) / RUN_MARKER
+        marker = {
+            "run_id": spec.run_id,
+            "job_id": spec.id,
+            "state": "running",
+            "pid": me.pid,
+            "host": me.host,
+            "pid_start": me.pid_start,
+            "started": started,
+        }
+        _write_marker(marker_path, marker)
+
     async def read_stdout(stream: asyncio.StreamReader) -> None:
         nonlocal done, error
-        while line := await stream.readline():
+        async for line in read_lines(stream, LINE_LIMIT):
+            if line is None:
+                too_long("stdout")
+                continue
             ev = parse_event_line(line)
             if ev is None:
                 continue
+            if isinstance(ev, LogEvent | ErrorEvent):
+                ev.msg = clean_line(ev.msg)
             if isinstance(ev, DoneEvent):
                 done = ev
+                mark_running(ev.outputs.get("experiment_dir"))
             elif isinstance(ev, ErrorEvent):
                 error = ev
+            elif isinstance(ev, StartEvent):
+                mark_running(ev.config.get("experiment_dir"))
             send(ev)
 
     async def read_stderr(stream: asyncio.StreamReader) -> None:
-        while line := await stream.readline():
-            text = line.decode("utf-8", "replace").rstrip()
+        async for line in read_lines(stream, LINE_LIMIT):
+            if line is None:
+                too_long("stderr")
+                continue
+            text = clean_line(line.decode("utf-8", "replace").rstrip())
             if text:
                 stderr_tail.append(text)
                 # The binaries mirror their human log into `log` events on stdout, so the
@@ -156,9 +250,10 @@ async def run_job(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            limit=_LINE_LIMIT,
+            limit=LINE_LIMIT,
             # Its own process group: a Ctrl-C reaches ewtui alone, which then ends the children.
             start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
     except OSError as exc:
         result.error = f"cannot start {argv[0]}: {exc.strerror or exc}"
@@ -182,8 +277,8 @@ async def run_job(
         await _terminate(proc)
         result.exit_code = proc.returncode
         result.error = f"timed out after {timeout_s:g} s"
-    except asyncio.CancelledError:
-        state = "cancelled"
+    except asyncio.CancelledError as exc:
+        state = cancel_state(exc)
         await asyncio.shield(_terminate(proc))
         result.exit_code = proc.returncode
         task = asyncio.current_task()
@@ -209,10 +304,12 @@ async def run_job(
             result.error = stderr_tail[-1]
         else:
             result.error = f"exit code {result.exit_code}"
-    if state == "cancelled" and result.error is None:
-        result.error = "cancelled"
+    if state in ("cancelled", "interrupted") and result.error is None:
+        result.error = state
     result.state = state
     result.finished = time.time()
+    if marker is not None and marker_path is not None:
+        _write_marker(marker_path, {**marker, "state": state, "finished": result.finished})
     emit(JobStateChanged(spec.id, state, result.error or ""))
     return result
 
@@ -230,6 +327,6 @@ def _collect_artifacts(spec: Job, ws: Workspace, result: JobResult) -> str | Non
             path = ws.root / path
         try:
             result.artifacts[name] = path.read_text(encoding="utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return name
     return None

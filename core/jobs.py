@@ -14,7 +14,18 @@ from core.binaries import Binaries
 from core.config import TrainingConfig
 from core.paths import Workspace
 
-JobState = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
+JobState = Literal["queued", "running", "ok", "failed", "cancelled", "timeout", "interrupted"]
+"""``cancelled``: the user cancelled the job; ``interrupted``: the whole run was (Ctrl-C,
+SIGTERM, SIGHUP). Readers show ``done`` for ``ok``."""
+
+INTERRUPT = "interrupted"
+"""The message of the cancellation that ends a job because its whole run is interrupted: the
+job's state is then ``interrupted``, not ``cancelled``."""
+
+
+def cancel_state(exc: BaseException) -> JobState:
+    """The state of a job ended by the cancellation ``exc``."""
+    return "interrupted" if INTERRUPT in getattr(exc, "args", ()) else "cancelled"
 
 
 class TrainJob(BaseModel):
@@ -26,6 +37,10 @@ class TrainJob(BaseModel):
     id: str
     cores: int = Field(1, gt=0)
     config: TrainingConfig
+    run_id: str | None = None
+    """The run that started the job, written beside its experiment (``core.experiments``)."""
+    timeout_s: float | None = Field(None, gt=0)
+    """Wall-clock limit of the job (``[modal.train] timeout_s``), on every backend."""
 
     def argv(self, bins: Binaries, ws: Workspace) -> list[str]:
         c = self.config

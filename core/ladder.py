@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from core.config import LadderSettings, load_project_config
 from core.errors import ConfigError, EwtuiError, JobFailed
@@ -216,7 +216,7 @@ def load_pairings(ws: Workspace) -> dict[frozenset[str], Pairing]:
     for p in sorted(d.glob("*.json")):
         try:
             rec = Pairing.model_validate_json(p.read_text(encoding="utf-8"))
-        except (OSError, ValidationError):
+        except (OSError, ValueError):  # ValidationError and UnicodeDecodeError among them
             continue
         out[frozenset((rec.a.id, rec.b.id))] = rec
     return out

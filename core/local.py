@@ -11,7 +11,7 @@ from core.binaries import Binaries, ensure_binaries
 from core.errors import BackendUnavailable, ConfigError
 from core.events import Emit, JobEvent, JobStateChanged, log_event
 from core.job_process import run_job
-from core.jobs import Job, JobResult
+from core.jobs import INTERRUPT, Job, JobResult, cancel_state
 from core.paths import Workspace
 
 
@@ -96,14 +96,15 @@ class LocalBackend:
         try:
             try:
                 taken = await self._budget.acquire(spec.cores)
-            except asyncio.CancelledError:
+            except asyncio.CancelledError as exc:
                 task.uncancel()
-                emit(JobStateChanged(spec.id, "cancelled", "cancelled before it started"))
+                state = cancel_state(exc)
+                emit(JobStateChanged(spec.id, state, f"{state} before it started"))
                 return JobResult(
                     job_id=spec.id,
                     kind=spec.kind,
-                    state="cancelled",
-                    error="cancelled before it started",
+                    state=state,
+                    error=f"{state} before it started",
                     cores=spec.cores,
                 )
             try:
@@ -122,8 +123,9 @@ class LocalBackend:
             task.cancel()
 
     def cancel_all(self) -> None:
+        """End every job because the run is interrupted (their state: ``interrupted``)."""
         for task in list(self._tasks.values()):
-            task.cancel()
+            task.cancel(INTERRUPT)
 
     async def aclose(self) -> None:
         """Nothing stays open between jobs: each job's child ends with its job."""

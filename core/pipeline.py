@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from core.backend import Backend
 from core.cost import estimate_core_hours
 from core.errors import ConfigError, EwtuiError
-from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished
-from core.fsutil import atomic_write_text
+from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished, finite_json
+from core.fsutil import atomic_write_text, overwrite_in_place, read_text
 from core.gate import DeployDecision, Evaluator, decide, rank_key, tune_evaluator
 from core.jobs import JobResult, MergeJob, TrainJob, ValidateJob
+from core.liveness import HEARTBEAT_S, Writer
 from core.paths import Workspace
 from core.plan import Plan
 from core.record import JobRecord, Phase, PhaseState, RunRecord, ValidationOutcome
@@ -35,8 +39,10 @@ class Pipeline:
         emit: Emit,
         *,
         evaluator: Evaluator | None = None,
+        data_check: Callable[[], None] | None = None,
     ) -> None:
         self.plan = plan
+        self.data_check = data_check if data_check is not None else self._default_data_check
         self.evaluator = evaluator if evaluator is not None else tune_evaluator(ws)
         self.backend = backend
         self.ws = ws
@@ -44,6 +50,7 @@ class Pipeline:
         self._tasks: list[asyncio.Task[JobResult]] = []
         self.results: dict[str, JobResult] = {}
         self.specs: dict[str, TrainJob | ValidateJob] = {}
+        me = Writer.me()
         self.record = RunRecord(
             run_id=plan.run_id,
             backend=backend.name,
@@ -51,10 +58,27 @@ class Pipeline:
             started=time.time(),
             estimate=plan.cost_estimate(),
             billed=backend.name != "local",
+            pid=me.pid,
+            host=me.host,
+            pid_start=me.pid_start,
         )
 
     def emit(self, ev: PipelineEvent) -> None:
         self._emit(ev)
+
+    def _default_data_check(self) -> None:
+        """Check data/ with the binaries of this machine when they are built (always for the
+        local backend, after its check); otherwise the deck counts alone."""
+        from core.binaries import ensure_binaries, needs_build
+        from core.datacheck import check_data
+
+        validate = None
+        if self.backend.name == "local" or not needs_build(self.ws):
+            try:
+                validate = ensure_binaries(self.ws).validate
+            except EwtuiError:
+                validate = None  # no binaries here: the jobs' backend reports its own
+        check_data(self.ws, validate)
 
     # --- phases ---------------------------------------------------------------------------
 
@@ -116,6 +140,16 @@ class Pipeline:
                 res = task.result()
             self.results[spec.id] = res
 
+    def _end_jobs_phase(self, phase: Phase, kind: str) -> None:
+        """A phase of jobs is done unless one failed; jobs the user cancelled are named."""
+        results = [r for r in self.results.values() if r.kind == kind]
+        failed = [r.job_id for r in results if r.state not in ("ok", "cancelled")]
+        cancelled = [r.job_id for r in results if r.state == "cancelled"]
+        detail = ", ".join(failed)
+        if cancelled:
+            detail = "; ".join(x for x in (detail, "cancelled: " + ", ".join(cancelled)) if x)
+        self._phase(phase, "failed" if failed else "done", detail)
+
     def _train_results(self) -> list[tuple[TrainJob, JobResult]]:
         out = []
         for spec in self.specs.values():
@@ -148,9 +182,8 @@ class Pipeline:
     async def _train(self) -> None:
         specs: list[TrainJob | ValidateJob] = list(self.plan.train_jobs())
         self._phase("train", "started", f"{len(specs)} jobs")
-        await self._run_jobs(specs, None)
-        failed = [r.job_id for r in self.results.values() if r.kind == "train" and not r.ok]
-        self._phase("train", "failed" if failed else "done", ", ".join(failed))
+        await self._run_jobs(specs, float(self.plan.resources.train.timeout_s))
+        self._end_jobs_phase("train", "train")
 
     async def _gate(self) -> None:
         """The gate's decision for each target this run trained (``core.gate``); the
@@ -210,8 +243,16 @@ class Pipeline:
             (best[t][1].outputs.get("weights", f"{best[t][0].id}/weights.toml"), text, t)
             for t, text in self._chosen().items()
         ]
+        exps = {
+            t: (best[t][1].outputs.get("experiment_dir", best[t][0].id), "done")
+            for t in self._chosen()
+        }
         try:
-            self.record.deploys = deploy_many(self.ws, items) if items else []
+            self.record.deploys = (
+                deploy_many(self.ws, items, notes=self.record.deploy_notes, experiments=exps)
+                if items
+                else []
+            )
         except ConfigError as exc:
             self.record.errors.append(f"deploy refused: {exc}")
             self._phase("deploy", "failed", str(exc))
@@ -249,7 +290,7 @@ class Pipeline:
             if target in chosen:
                 files[rel] = chosen[target]
             elif path.is_file():
-                files[rel] = path.read_text(encoding="utf-8")
+                files[rel] = read_text(path)
         return files
 
     async def _validate(self) -> None:
@@ -258,8 +299,7 @@ class Pipeline:
         detail = "sequential" if self.plan.options.sequential else f"{len(specs)} faction pairs"
         self._phase("validate", "started", detail)
         await self._run_jobs(specs, self.plan.validation.timeout_s)
-        failed = [r.job_id for r in self.results.values() if r.kind == "validate" and not r.ok]
-        self._phase("validate", "failed" if failed else "done", ", ".join(failed))
+        self._end_jobs_phase("validate", "validate")
 
     async def _save_validation(self) -> None:
         """The run's report: ``validate merge`` of the parts that finished, run through the
@@ -302,7 +342,18 @@ class Pipeline:
 
     def _reserve_run_id(self) -> None:
         """Make the run id unique: two runs started in the same second get ``_2``, ``_3``...
-        The record file is created exclusively, so a concurrent run cannot take the same id."""
+        The record file is created exclusively, so a concurrent run cannot take the same id.
+        A directory that cannot hold it (read-only, a file in its place) is a ``ConfigError``."""
+        try:
+            self._reserve()
+            self._write_record()
+        except OSError as exc:
+            where = exc.filename or self.ws.runs_dir
+            raise ConfigError(
+                f"{where}: cannot write the run record: {exc.strerror or exc}"
+            ) from None
+
+    def _reserve(self) -> None:
         runs = self.ws.runs_dir
         runs.mkdir(parents=True, exist_ok=True)
         base = self.plan.run_id
@@ -324,8 +375,43 @@ class Pipeline:
 
     def _write_record(self) -> None:
         atomic_write_text(
-            Path(self.record.path), json.dumps(self.record.model_dump(mode="json"), indent=2)
+            Path(self.record.path),
+            json.dumps(finite_json(self.record.model_dump(mode="json")), indent=2, allow_nan=False),
         )
+
+    def _write_final_record(self) -> None:
+        """Write the finished record. On a full disk the atomic write fails: the record is then
+        rewritten in place without its job list (it fits the blocks the file already holds), so
+        it never stays ``running``; the run is failed either way."""
+        try:
+            self._write_record()
+            return
+        except OSError as exc:
+            note = f"run record not saved: {exc.filename or self.record.path}: {exc.strerror}"
+            self.record.errors.append(note)
+            if self.record.state != "interrupted":
+                self.record.state = "failed"
+            if exc.errno != errno.ENOSPC:
+                return
+        short = self.record.model_copy(update={"jobs": [], "plan": {}})
+        with contextlib.suppress(OSError):
+            overwrite_in_place(Path(self.record.path), short.model_dump_json().encode())
+
+    async def _heartbeat(self) -> None:
+        """Rewrite the record now and then while the run goes on: a reader on another host
+        tells a live run from a dead one by it (``core.liveness``)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            self.record.heartbeat = time.time()
+            with contextlib.suppress(OSError):  # a full disk here fails nothing yet
+                self._write_record()
+
+    def _skip_unreached(self, interrupted: bool) -> None:
+        """Phases the run never reached are recorded ``skipped``, saying why."""
+        why = "run interrupted before it" if interrupted else "not reached"
+        for phase, rec in self.record.phases.items():
+            if rec.state == "pending":
+                self._mark_phase(phase, "skipped", why)  # type: ignore[arg-type]
 
     async def _save(self, interrupted: bool) -> None:
         self._phase("save", "started")
@@ -343,20 +429,23 @@ class Pipeline:
         ]
         core_hours = sum(r.cores * r.duration_s for r in self.results.values()) / 3600.0
         rec.cost = estimate_core_hours(core_hours, self.plan.pricing.price_per_core_hour)
-        for res in self.results.values():
-            if not res.ok:
-                rec.errors.append(f"{res.job_id}: {res.state}: {res.error}")
+        # A job the user cancelled is an outcome, not an error: the run ends `ok`, "done (1
+        # cancelled)" (RunRecord.label).
+        failed = [r for r in self.results.values() if r.state not in ("ok", "cancelled")]
+        for res in failed:
+            rec.errors.append(f"{res.job_id}: {res.state}: {res.error}")
         rec.finished = time.time()
         rec.duration_s = rec.finished - rec.started
         if interrupted:
             rec.state = "interrupted"
-        elif rec.errors or any(not r.ok for r in self.results.values()):
+        elif rec.errors or failed:
             rec.state = "failed"
         else:
             rec.state = "ok"
+        self._skip_unreached(interrupted)
         # The record on disk must show the save done: mark it before writing, announce it after.
         self._mark_phase("save", "done", rec.path)
-        self._write_record()
+        self._write_final_record()
         self.emit(PhaseChanged("save", "done", rec.path))
 
     # --- entry ----------------------------------------------------------------------------
@@ -367,9 +456,11 @@ class Pipeline:
         ``interrupted``."""
         await self.backend.check()
         opts = self.plan.options
+        # Bad data is one error before any job starts, not one per job.
+        await asyncio.to_thread(self.data_check)
         self._reserve_run_id()
-        self._write_record()
         interrupted = False
+        beat = asyncio.create_task(self._heartbeat())
         try:
             if opts.trains:
                 await self._train()
@@ -397,9 +488,22 @@ class Pipeline:
             if pending:
                 await asyncio.wait(pending)
             self._collect()
+            for jid, res in self.results.items():
+                if res.state == "cancelled":  # ended by the interrupt, whatever the backend
+                    self.results[jid] = res.model_copy(update={"state": "interrupted"})
             for phase, rec in self.record.phases.items():
                 if rec.state == "started":
                     self._phase(phase, "interrupted")  # type: ignore[arg-type]
+        except (EwtuiError, OSError) as exc:
+            # A phase that cannot go on (a file it needs is unreadable): the run fails, saved.
+            where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+            text = f"{where}{exc.strerror}" if isinstance(exc, OSError) else str(exc)
+            self.record.errors.append(text)
+            for phase, rec in self.record.phases.items():
+                if rec.state == "started":
+                    self._phase(phase, "failed", text)  # type: ignore[arg-type]
+        finally:
+            beat.cancel()
         await self._save(interrupted)
         self.emit(RunFinished(self.record))
         return self.record

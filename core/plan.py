@@ -77,6 +77,8 @@ class Plan(BaseModel):
     """Cores available at once: the local budget, or Modal's per-container counts summed."""
     matchups: int = DEFAULT_MATCHUPS
     weight_count: int | None = None
+    notes: list[str] = []
+    """What the plan changed from the options, one line each (``--cores`` capped...)."""
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -95,7 +97,13 @@ class Plan(BaseModel):
         if not self.options.trains:
             return []
         cores = self._train_cores()
-        return [TrainJob(id=f"train-{c.name}", cores=cores, config=c) for c in self.training]
+        timeout = float(self.resources.train.timeout_s)
+        return [
+            TrainJob(
+                id=f"train-{c.name}", cores=cores, config=c, run_id=self.run_id, timeout_s=timeout
+            )
+            for c in self.training
+        ]
 
     def validate_jobs(self, weights: dict[str, str] | None = None) -> list[ValidateJob]:
         """One job per faction pair, or a single job with ``--sequential``."""
@@ -200,10 +208,15 @@ def build_plan(
     if options.validation_timeout is not None:
         v = v.model_copy(update={"timeout_s": options.validation_timeout})
 
+    notes: list[str] = []
     if options.backend == "modal":
         budget = project.modal.train.cpu * max(1, len(training))
     else:
-        budget = options.cores or os.cpu_count() or 1
+        machine = os.cpu_count() or 1
+        budget = options.cores or machine
+        if budget > machine:
+            notes.append(f"--cores {budget}: this machine has {machine} cores; using {machine}")
+            budget = machine
 
     matchups = DEFAULT_MATCHUPS
     weight_count: int | None = None
@@ -229,4 +242,5 @@ def build_plan(
         budget_cores=budget,
         matchups=matchups,
         weight_count=weight_count,
+        notes=notes,
     )

@@ -11,9 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.cost import CostEstimate
 from core.gate import DeployDecision
 from core.jobs import JobResult
+from core.liveness import Writer
 from core.weights import DeployRecord
 
 RunState = Literal["running", "ok", "failed", "interrupted"]
+"""What the record file says (kept for old records): ``ok`` is shown as ``done``."""
+EffectiveState = Literal["running", "done", "failed", "interrupted"]
+"""What a reader shows: :meth:`RunRecord.effective_state`."""
 Phase = Literal["train", "deploy", "validate", "save"]
 PhaseState = Literal["started", "done", "skipped", "failed", "interrupted"]
 PHASES: tuple[Phase, ...] = get_args(Phase)
@@ -79,6 +83,38 @@ class RunRecord(_Deferred):
     billed: bool = False
     errors: list[str] = []
     path: str = ""
+    pid: int | None = None
+    """The process writing the record while the run goes on."""
+    host: str | None = None
+    pid_start: float | None = None
+    """The writer's start time (``core.liveness``): tells a reused pid from the writer."""
+    heartbeat: float | None = None
+    """The last time the writer rewrote the record while running."""
 
     def results(self) -> list[JobResult]:
         return [JobResult.model_validate(j.result) for j in self.jobs]
+
+    def writer(self) -> Writer:
+        return Writer(self.pid, self.host, self.pid_start, self.heartbeat or self.started)
+
+    def effective_state(self, now: float | None = None) -> EffectiveState:
+        """The state to show: ``ok`` reads ``done``, and a record left ``running`` by a writer
+        that is gone (killed, crashed, its host lost) reads ``interrupted``."""
+        if self.state == "ok":
+            return "done"
+        if self.state == "running" and not self.writer().alive(now):
+            return "interrupted"
+        return self.state
+
+    def cancelled_jobs(self) -> int:
+        """Jobs the user cancelled during the run (not the ones an interrupt ended)."""
+        return sum(1 for j in self.jobs if j.result.get("state") == "cancelled")
+
+    def label(self, now: float | None = None) -> str:
+        """The one wording of a run's outcome: ``done``, ``done (1 cancelled)``, ``failed``,
+        ``interrupted`` or ``running``."""
+        state = self.effective_state(now)
+        n = self.cancelled_jobs()
+        if state == "done" and n:
+            return f"done ({n} cancelled)"
+        return state

@@ -162,10 +162,9 @@ class ValidationReport(_Frozen):
 
 
 def load_report(path: Path) -> ValidationReport:
-    try:
-        return parse_report(path.read_text(encoding="utf-8"), str(path))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    from core.fsutil import read_text
+
+    return parse_report(read_text(path), str(path))
 
 
 def parse_report(text: str, origin: str) -> ValidationReport:

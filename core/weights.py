@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 
 from core.errors import ConfigError
 from core.factions import FACTIONS
-from core.fsutil import atomic_write_text
+from core.fsutil import atomic_write_bytes, atomic_write_text, read_text, remove_stale_temps
 from core.paths import Workspace
 
 TARGETS: tuple[str, ...] = ("generalist", *FACTIONS)
@@ -54,9 +55,7 @@ class WeightSpec:
     @classmethod
     def load(cls, path: Path) -> WeightSpec:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the weight spec: {exc.strerror}") from None
+            raw = json.loads(read_text(path, "the weight spec"))
         except ValueError as exc:
             raise ConfigError(f"{path}: not valid JSON: {exc}") from None
         entries = raw.get("weights") if isinstance(raw, dict) else raw
@@ -131,10 +130,7 @@ def parse_weights(text: str, spec: WeightSpec, origin: str) -> Weights:
 
 
 def load_weights(path: Path, spec: WeightSpec) -> Weights:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_text(path)
     w = parse_weights(text, spec, str(path))
     w.path = path
     return w
@@ -196,38 +192,75 @@ class DeployRecord(BaseModel):
     source: str
     backup: str | None
     deltas: list[WeightDelta]
+    experiment: str | None = None
+    """The experiment directory the weights came from (None: a file or a run's job)."""
+    experiment_state: str | None = None
+    """Its state when deployed (``core.experiments``): ``done`` unless forced."""
+    changed: int = 0
+    """Weights whose value changed."""
+    large: list[str] = []
+    """Names of the weights that moved by more than ``LARGE_CHANGE`` of their range."""
 
 
 class HistoryEntry(BaseModel):
     target: str
     stamp: str
     path: str
+    source: str | None = None
+    """Where the deploy that replaced this file came from (its record beside the backup)."""
 
 
 _HISTORY_NAME = re.compile(r"^(?P<target>[a-z]+)_(?P<stamp>\d{8}_\d{6}(?:_\d+)?)\.toml$")
+
+
+_ANY_STAMP = re.compile(r"^[a-z]+_(?P<stamp>\d{8}_\d{6}(?:_\d+)?)\.")
 
 
 def _stamp_now() -> str:
     return datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
 
 
-def _free_history_path(ws: Workspace, target: str, stamp: str) -> Path:
-    path = ws.history_dir / f"{target}_{stamp}.toml"
-    n = 2
-    while path.exists():
-        path = ws.history_dir / f"{target}_{stamp}_{n}.toml"
-        n += 1
-    return path
+def _claim_stamp(ws: Workspace) -> str:
+    """A stamp no earlier deploy used for any target, so one rollback undoes exactly one
+    deploy: the second of two deploys in the same second gets ``_2``, and so on."""
+    base = _stamp_now()
+    used: set[str] = set()
+    if ws.history_dir.is_dir():  # backups, their records and rolled-back copies alike
+        for p in ws.history_dir.iterdir():
+            m = _ANY_STAMP.match(p.name)
+            if m:
+                used.add(m["stamp"])
+    stamp, n = base, 2
+    while stamp in used:
+        stamp, n = f"{base}_{n}", n + 1
+    return stamp
 
 
-def deploy_many(ws: Workspace, items: list[tuple[str, str, str]]) -> list[DeployRecord]:
+def _record_path(backup: Path) -> Path:
+    return backup.with_suffix(".deploy.json")
+
+
+def deploy_many(
+    ws: Workspace,
+    items: list[tuple[str, str, str]],
+    *,
+    notes: list[str] | None = None,
+    experiments: dict[str, tuple[str, str]] | None = None,
+) -> list[DeployRecord]:
     """Deploy several weights documents ``(source label, TOML text, target)`` as one operation:
     every document is checked before anything is written, and each replaced file is first
-    copied to the history under one shared stamp, so one rollback undoes the whole deploy."""
+    copied to the history under one stamp of its own, so one rollback undoes the whole deploy
+    and nothing else. Weights identical to the deployed file are skipped: no write, no backup,
+    the note ``identical: <target>`` in ``notes``. ``experiments`` names the source experiment
+    (path, state) per target."""
     spec = load_spec(ws)
+    for d in (ws.weights_dir, ws.weights_dir / "specialists", ws.history_dir):
+        remove_stale_temps(d)
     checked: list[tuple[str, str, Weights, Weights | None]] = []
     for label, text, target in items:
         dest = ws.weights_file(target)
+        if dest.exists() and not dest.is_file():
+            raise ConfigError(f"{dest}: weights target `{target}` is not a file")
         new = parse_weights(text, spec, label)
         old: Weights | None = None
         if dest.is_file():
@@ -235,35 +268,73 @@ def deploy_many(ws: Workspace, items: list[tuple[str, str, str]]) -> list[Deploy
                 old = load_weights(dest, spec)
             except ConfigError:
                 old = None  # a broken deployed file is still backed up, just not diffed
+        if old is not None and old.values == new.values:
+            if notes is not None:
+                notes.append(f"identical: {target}")
+            continue
         checked.append((label, target, new, old))
-    stamp = _stamp_now()
+    if not checked:
+        return []
+    stamp = _claim_stamp(ws)
     records: list[DeployRecord] = []
     for label, target, new, old in checked:
         dest = ws.weights_file(target)
         backup: Path | None = None
         if dest.is_file():
-            backup = _free_history_path(ws, target, stamp)
-            atomic_write_text(backup, dest.read_text(encoding="utf-8"))
+            backup = ws.history_dir / f"{target}_{stamp}.toml"
+            atomic_write_bytes(backup, dest.read_bytes())
         atomic_write_text(dest, to_toml(new, spec))
-        records.append(
-            DeployRecord(
-                target=target,
-                path=str(dest),
-                source=label,
-                backup=str(backup) if backup else None,
-                deltas=diff(old, new, spec) if old else [],
-            )
+        deltas = diff(old, new, spec) if old else []
+        exp = (experiments or {}).get(target)
+        rec = DeployRecord(
+            target=target,
+            path=str(dest),
+            source=label,
+            backup=str(backup) if backup else None,
+            deltas=deltas,
+            experiment=exp[0] if exp else None,
+            experiment_state=exp[1] if exp else None,
+            changed=sum(1 for d in deltas if d.delta != 0),
+            large=[d.name for d in deltas if d.large],
         )
+        if backup is not None:
+            with contextlib.suppress(OSError):  # the record only adds the source to the history
+                atomic_write_text(_record_path(backup), rec.model_dump_json(indent=2))
+        records.append(rec)
     return records
 
 
-def deploy(ws: Workspace, source: Path, target: str) -> DeployRecord:
-    """Install the weights file ``source`` as the ``generalist`` or a faction's specialist."""
+def deployable(exp_dir: Path, force: bool) -> None:
+    """Refuse an incomplete experiment (no ``summary.json`` or ``config.toml``: it stopped
+    early, or its target cannot be told) unless ``force``."""
+    missing = [n for n in ("summary.json", "config.toml") if not (exp_dir / n).is_file()]
+    if missing and not force:
+        raise ConfigError(
+            f"{exp_dir}: incomplete experiment (no {' or '.join(missing)}): "
+            "not deployed (add --force to deploy it anyway)"
+        )
+
+
+def deploy(
+    ws: Workspace, source: Path, target: str, *, experiment: tuple[str, str] | None = None
+) -> DeployRecord | None:
+    """Install the weights file ``source`` as the ``generalist`` or a faction's specialist;
+    None when they are identical to the deployed file (nothing written)."""
+    text = read_text(source)
+    exps = {target: experiment} if experiment else None
+    recs = deploy_many(ws, [(str(source), text, target)], experiments=exps)
+    return recs[0] if recs else None
+
+
+def _source_of(backup: Path) -> str | None:
     try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
-    return deploy_many(ws, [(str(source), text, target)])[0]
+        rec = json.loads(_record_path(backup).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rec, dict):
+        return None
+    src = rec.get("experiment") or rec.get("source")
+    return src if isinstance(src, str) else None
 
 
 def history(ws: Workspace) -> list[HistoryEntry]:
@@ -273,7 +344,11 @@ def history(ws: Workspace) -> list[HistoryEntry]:
         for p in ws.history_dir.iterdir():
             m = _HISTORY_NAME.match(p.name)
             if m and m["target"] in TARGETS:
-                entries.append(HistoryEntry(target=m["target"], stamp=m["stamp"], path=str(p)))
+                entries.append(
+                    HistoryEntry(
+                        target=m["target"], stamp=m["stamp"], path=str(p), source=_source_of(p)
+                    )
+                )
 
     def key(e: HistoryEntry) -> tuple[str, int]:
         base, _, n = e.stamp[:15], e.stamp[15:], e.stamp[16:]
@@ -291,21 +366,24 @@ def rollback(ws: Workspace, entry: HistoryEntry | None = None) -> list[HistoryEn
     if not entries:
         raise ConfigError(f"{ws.history_dir}: no deployed weights to roll back")
     if entry is None:
-        newest = entries[0].stamp[:15]
-        chosen = [e for e in entries if e.stamp[:15] == newest]
+        newest = entries[0].stamp
+        chosen = [e for e in entries if e.stamp == newest]
     else:
         chosen = [entry]
     spec = load_spec(ws)
+    remove_stale_temps(ws.history_dir)
     for e in chosen:
         load_weights(Path(e.path), spec)  # refuse to restore a broken backup
     for e in chosen:
         dest = ws.weights_file(e.target)
         backup = Path(e.path)
-        if dest.is_file():
-            atomic_write_text(
-                ws.history_dir / f"{backup.stem}.rolled-back",
-                dest.read_text(encoding="utf-8"),
-            )
-        atomic_write_text(dest, backup.read_text(encoding="utf-8"))
+        kept = ws.history_dir / f"{backup.stem}.rolled-back"
+        # A re-run after an interrupted rollback finds the copy made the first time: it holds
+        # the replaced weights, while the deployed file may already be the backup's.
+        if dest.is_file() and not kept.exists():
+            atomic_write_bytes(kept, dest.read_bytes())
+        atomic_write_bytes(dest, backup.read_bytes())
         backup.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            _record_path(backup).unlink()
     return chosen

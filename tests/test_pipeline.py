@@ -149,10 +149,12 @@ def test_core_budget_bounds_concurrency(
     assert record.state == "ok" and peak == 1
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
-    ws: Workspace, fake_bin_dir: Path
+    ws: Workspace, fake_bin_dir: Path, sig: signal.Signals
 ) -> None:
-    """A real SIGINT to a headless run: the finished jobs stay, the hanging one is ended."""
+    """A real SIGINT, SIGTERM or SIGHUP to a headless run: the finished jobs stay, the hanging
+    one is ended, phases that never ran are skipped."""
     env = {
         "EWTUI_BIN_DIR": str(fake_bin_dir),
         "FAKE_HANG": "--matchup symbiote-obsidion",
@@ -179,7 +181,7 @@ def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
         pytest.fail(
             "no progress: " + "".join(seen[-5:]) + (proc.stderr.read() if proc.stderr else "")
         )
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     (record,) = ws.runs_dir.glob("*.json")
@@ -189,7 +191,14 @@ def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
     assert states == {
         "validate-argentum-symbiote": "ok",
         "validate-argentum-obsidion": "ok",
-        "validate-symbiote-obsidion": "cancelled",
+        "validate-symbiote-obsidion": "interrupted",
+    }
+    phases = {name: ph["state"] for name, ph in rec["phases"].items()}
+    assert phases == {
+        "train": "skipped",
+        "deploy": "skipped",
+        "validate": "interrupted",
+        "save": "done",
     }
     assert rec["validation"]["complete"] is False and len(rec["validation"]["parts"]) == 2
     left = subprocess.run(["pgrep", "-f", str(fake_bin_dir)], capture_output=True).stdout

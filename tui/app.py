@@ -274,8 +274,9 @@ class EwtuiApp(App[None]):
                 yield title, help_text, partial(self.run_action, binding.action, node)
 
 
-def run_app() -> None:
-    """Open the control center; bad configuration exits with one line and its exit code."""
+def run_app() -> int:
+    """Open the control center; bad configuration exits with one line and its exit code. The
+    exit code of the app: not 0 when it crashed."""
     try:
         app = EwtuiApp()
         app.project  # noqa: B018 - read before drawing, so a bad file is one line, not a traceback
@@ -283,3 +284,4 @@ def run_app() -> None:
         print(f"ewtui: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
     app.run()
+    return app.return_code or 0

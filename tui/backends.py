@@ -18,7 +18,7 @@ def make_backend(ws: Workspace, plan: Plan) -> Backend:
         return _modal_backend(ws, plan)
     from core.local import LocalBackend
 
-    return LocalBackend(ws, cores=plan.options.cores)
+    return LocalBackend(ws, cores=plan.budget_cores)
 
 
 def _modal_backend(ws: Workspace, plan: Plan) -> Backend:

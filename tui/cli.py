@@ -30,6 +30,31 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_COUNT_MAX = 2**32 - 1  # core.config.COUNT_MAX, without importing pydantic for --help
+_CORES_MAX = 65535  # the binaries' --threads is a u16
+
+
+def _bounded_int(limit: int) -> Any:
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"expected at most {limit}, got {text!r}")
+        return value
+
+    return parse
+
+
+class _Once(argparse.Action):
+    """An option that may be given once: `--run full --run train-only` is a conflict, not a
+    choice of the last one."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != values:
+            parser.error(f"{option} given twice ({before} and {values}): choose one")
+        setattr(namespace, self.dest, values)
+
+
 def _positive_even(text: str) -> int:
     value = _positive_int(text)
     if value % 2:
@@ -75,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = p.add_argument_group("headless pipeline")
     run.add_argument(
         "--run",
+        action=_Once,
         choices=("full", "train-only", "validate-only"),
         help="run the pipeline without the app: full (train, deploy, validate), "
         "train-only (train and deploy) or validate-only (validate the deployed weights)",
@@ -96,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--validation-games",
-        type=_positive_int,
+        type=_bounded_int(_COUNT_MAX),
         metavar="N",
         help="games per matchup per seat order (a round robin plays matchups x 2 x N games)",
     )
@@ -124,9 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--cores",
-        type=_positive_int,
+        type=_bounded_int(_CORES_MAX),
         metavar="N",
-        help="local backend: cores to use at once (default: all)",
+        help="local backend: cores to use at once (default: all; more than the machine has "
+        "is capped)",
     )
     run.add_argument(
         "--json",
@@ -259,11 +286,16 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
     rows = store.filter(
         kind=args.kind, tag=args.tag, mode=args.mode, since=since, min_fitness=args.min_fitness
     )
+    for warning in store.warnings:
+        print(f"ewtui: warning: {warning}", file=sys.stderr)
     rows = store.sort(args.sort, reverse=args.sort in ("created", "best_fitness"), items=rows)
     if args.limit:
         rows = rows[: args.limit]
     if args.json or args.sub_json:
-        print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        from core.events import finite_json
+
+        rows_json = finite_json([r.model_dump(mode="json") for r in rows])
+        print(json.dumps(rows_json, indent=2, allow_nan=False))
         return ExitCode.OK
     if not rows:
         print(f"no experiments in {store.ws.experiments_dir}")
@@ -271,8 +303,8 @@ def _cmd_experiments(args: argparse.Namespace) -> int:
     print(f"{'experiment':<40} {'kind':<10} {'tag/verdict':<20} {'best fit':>8} {'gens':>9}")
     for r in rows:
         label = (r.tag or "") if r.kind == "train" else (r.verdict or "")
-        if not r.complete:
-            label = f"{label} (incomplete)".strip()
+        if r.state != "done":
+            label = f"{label} ({r.state})".strip()
         fit = f"{r.best_fitness:.3f}" if r.best_fitness is not None else "-"
         gens = (
             f"{r.generations}/{r.generations_planned or r.generations}"
@@ -351,21 +383,23 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
     from core import weights as W
     from core.errors import ConfigError
     from core.experiments import ExperimentStore
+    from core.fsutil import read_text
     from core.gate import decide, file_sha256, tune_evaluator
     from core.heldout import evaluation_lines
 
     store = ExperimentStore(ws)
     exp = store.get(args.experiment)
-    target = args.target or exp.target
-    if exp.kind != "train" or target is None:
+    if exp.kind != "train":
         raise ConfigError(f"{exp.path}: not a training experiment")
+    W.deployable(Path(exp.path), args.force)
+    # Without its summary or config an experiment does not say what it trained.
+    target = args.target or (exp.target if exp.mode else None)
+    if target is None:
+        raise ConfigError(f"{exp.path}: cannot tell which weights it trained: give --target")
     source = Path(exp.path) / "weights.toml"
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
+    text = read_text(source)
     W.parse_weights(text, W.load_spec(ws), str(source))  # bad weights: exit 2 before anything
-    summary = store.load_summary(exp)
+    summary = store.load_summary(exp) if exp.complete else {}
     current = file_sha256(ws.weights_file(target))
     print(f"{exp.id} -> {target} ({ws.weights_file(target)})")
     for line in evaluation_lines(summary, current):
@@ -392,7 +426,10 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
         if not _confirm("Deploy anyway (override the gate)?"):
             print("not deployed")
             return ExitCode.OK
-    rec = W.deploy(ws, source, target)
+    rec = W.deploy(ws, source, target, experiment=(exp.path, exp.state))
+    if rec is None:
+        print(f"identical to {ws.weights_file(target)}, nothing deployed")
+        return ExitCode.OK
     print(f"deployed {rec.source} -> {rec.path}")
     print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
     for d in rec.deltas:
@@ -440,8 +477,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         os.chdir(args.workspace)
     from tui.app import run_app
 
-    run_app()
-    return ExitCode.OK
+    return run_app()
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -462,6 +498,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error("--backend needs --run")
         if args.json and args.command not in ("experiments", "ladder"):
             parser.error("--json needs --run, the experiments or the ladder command")
+    if args.run == "validate-only" and args.single is not None:
+        parser.error("--single trains one config: it conflicts with --run validate-only")
     if args.run:
         return _cmd_run(args)
     if args.command == "experiments":
@@ -492,6 +530,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as err:
+        # A file or directory the command needs and cannot use (read-only, a file where a
+        # directory belongs, a name too long): one line naming it, as for a bad file.
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"ewtui: error: {where[:200]}{err.strerror or err}", file=sys.stderr)
+        return ExitCode.USAGE
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from core.events import (
 )
 from core.paths import Workspace
 from core.plan import Plan, RunOptions, build_plan
-from core.runner import run_pipeline
+from core.runner import STOP_SIGNALS, run_pipeline
 from core.summary import PlainProgress, generation_text, plan_line, render_run_summary
 from tui.backends import make_backend
 
@@ -152,6 +152,8 @@ def run_headless(
     backend = make_backend(ws, plan)
     reporter = Reporter(err_console, out if json_lines else None, plain_output(err_console))
     reporter.line(f"ewtui: {plan_line(plan, backend)}")
+    for note in plan.notes:
+        reporter.line(f"ewtui: note: {note}")
     if backend.name == "local":
         from core.binaries import needs_build
 
@@ -162,9 +164,12 @@ def run_headless(
             )
     try:
         with reporter:
-            record = asyncio.run(run_pipeline(plan, backend, ws, reporter.handle))
-    except KeyboardInterrupt:
-        # A second Ctrl-C stops the loop before the jobs end their children: end them here.
+            record = asyncio.run(
+                run_pipeline(plan, backend, ws, reporter.handle, stop_on=STOP_SIGNALS)
+            )
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # Interrupted before the run could save a record (during the build), or a second
+        # Ctrl-C stops the loop before the jobs end their children: end them here.
         from core.job_process import kill_children
 
         kill_children()

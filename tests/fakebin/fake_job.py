@@ -4,7 +4,8 @@ are never made up: the real ``validate merge`` (``$EWTUI_REAL_BIN_DIR``) builds 
 the made-up counts, and ``validate merge`` itself is the real one.
 
 Knobs (environment): FAKE_FAIL=<substring of the job's argv> makes that job exit 1 with an
-error event; FAKE_HANG=<substring> makes it sleep until killed; FAKE_SLOW=<seconds> per step.
+error event; FAKE_HANG=<substring> makes it sleep until killed; FAKE_SLOW=<seconds> per step;
+FAKE_NOISE=<substring> makes it print terminal escapes and 200,000-character lines first.
 
 Held-out evaluation (``tune``): FAKE_H2H sets the head-to-head score a run reports against its
 baseline, either one number for every job or ``SUBSTRING=SCORE,...`` matched against the argv
@@ -48,6 +49,13 @@ def emit(obj: dict) -> None:
 
 
 def knobs(argv: str) -> None:
+    if os.environ.get("FAKE_NOISE") and os.environ["FAKE_NOISE"] in argv:
+        # Terminal escapes and a line longer than any reader's limit, on both streams.
+        noise = "10%\r\x1b[2J\x1b]0;pwned\x07\x1b[31mnoisy\x1b[0m line\x07"
+        emit({"event": "log", "level": "info", "msg": noise})
+        print(noise, file=sys.stderr, flush=True)
+        print("x" * 200_000, flush=True)
+        print("y" * 200_000, file=sys.stderr, flush=True)
     if os.environ.get("FAKE_HANG") and os.environ["FAKE_HANG"] in argv:
         emit({"event": "log", "level": "info", "msg": "hanging"})
         time.sleep(3600)
@@ -189,7 +197,7 @@ def tune(args: list[str]) -> None:
             "kind": "train",
             "total": a.generations,
             "unit": "generation",
-            "config": {"mode": a.mode},
+            "config": {"mode": a.mode, "experiment_dir": str(d)},
         }
     )
     rows = ["gen,evals,games,best_fitness,mean_fitness"]

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 from textual.widgets import Log
 
-# CSI sequences (colours, cursor moves), OSC sequences (titles, hyperlinks) and lone escapes.
-# They are removed rather than interpreted: a log line must never move the cursor or restyle the
-# terminal, and the job's structured events already carry what colour would say.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]?")
-# Other C0 controls except tab; `Log` would show them as replacement characters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from core.textclean import clean_line
 
 DEFAULT_MAX_LINES = 5_000
 FLUSH_INTERVAL_S = 0.1
-
-
-def clean_line(line: str) -> str:
-    """Return `line` without escape sequences, carriage-return overwrites or control bytes."""
-    if "\r" in line:
-        # A progress bar redraws with \r; only its last state is worth keeping.
-        line = line.rstrip("\r").rsplit("\r", 1)[-1]
-    if "\x1b" in line:
-        line = _ANSI.sub("", line)
-    return _CONTROL.sub("", line)
 
 
 class LogPane(Log):
