@@ -111,8 +111,9 @@ struct Cli {
     /// (games x (sigma0 / sigma)^2) [default: --games, no growth].
     #[arg(long, value_parser = positive_u32, allow_hyphen_values = true)]
     games_max: Option<u32>,
-    /// Candidates kept in the archive, replayed every generation and ranked by their average
-    /// in-training fitness; the archive and the distribution mean are the finalists [default: 4].
+    /// Candidates kept in the archive, replayed every generation and ranked by the 95% lower
+    /// bound of their average in-training fitness; the archive and the distribution mean are the
+    /// finalists [default: 4].
     #[arg(long)]
     archive: Option<u32>,
     /// Held-out games per finalist against the fitness opponent mix, allotted to the types in
