@@ -205,6 +205,18 @@ def test_a_faction_without_decks_is_refused(ws: Workspace, real_bin_dir: Path) -
         check_data(ws, real_bin_dir / "validate")
 
 
+@pytest.mark.parametrize(
+    ("rel", "body"),
+    [("weights/generalist.toml", b"own_life = [\n"), ("weights/spec.json", b"{")],
+)
+def test_a_broken_deployed_weights_or_spec_is_refused_up_front(
+    ws: Workspace, real_bin_dir: Path, rel: str, body: bytes
+) -> None:
+    (ws.data_dir / rel).write_bytes(body)
+    with pytest.raises(ConfigError, match=rel.split("/")[-1]):
+        check_data(ws, real_bin_dir / "validate")
+
+
 def test_shipped_data_passes_the_check(ws: Workspace, real_bin_dir: Path) -> None:
     check_data(ws, real_bin_dir / "validate")
 
