@@ -320,3 +320,23 @@ def test_a_killed_writers_temp_file_is_cleaned_by_the_next_deploy(ws: Workspace)
     deploy_many(ws, [("x", ws.weights_file("generalist").read_text(), "generalist")])
     assert not stale.exists()
     assert fresh.exists()  # a live writer's file is left alone
+
+
+def test_the_app_exits_nonzero_after_a_crash(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash inside the TUI (here: a bad experiment read while mounting) is exit 1, not 0."""
+    import functools
+
+    from textual.app import App
+
+    from tui import app as tui_app
+    from tui.cli import main
+
+    def boom(self: object) -> None:
+        raise RuntimeError("crash while mounting")
+
+    monkeypatch.chdir(ws.root)
+    monkeypatch.setattr(tui_app.EwtuiApp, "on_mount", boom, raising=False)
+    monkeypatch.setattr(tui_app.EwtuiApp, "run", functools.partialmethod(App.run, headless=True))
+    assert main([]) == 1
