@@ -117,3 +117,15 @@ def test_a_deploy_names_its_experiment_and_diff(ws: Workspace) -> None:
     assert rec.changed > 0 and rec.large
     (entry,) = W.history(ws)
     assert entry.source == "experiments/2026-01-01_0000_g"
+
+
+def test_weights_deploy_of_identical_weights_says_so(ws: Workspace) -> None:
+    d = ws.experiments_dir / "2026-01-01_0000_generalist-v1"
+    d.mkdir(parents=True)
+    (d / "weights.toml").write_bytes(ws.weights_file("generalist").read_bytes())
+    (d / "config.toml").write_text('mode = "generalist"\ntag = "generalist-v1"\n')
+    (d / "summary.json").write_text('{"mode": "generalist", "tag": "generalist-v1"}')
+    proc = _cli(ws, "weights", "deploy", str(d), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert "identical, nothing deployed" in proc.stdout
+    assert W.history(ws) == []

@@ -186,3 +186,11 @@ def test_unfinished_validation_reads_its_run_record(ws: Workspace) -> None:
     rows = {e.id: (e.state, e.run_id) for e in ExperimentStore(ws).list()}
     assert rows["2026-01-01_120000"] == ("interrupted", "2026-01-01_120000")
     assert rows["2026-01-01_130000"] == ("running", "2026-01-01_130000")
+
+
+def test_run_finished_line_carries_the_label() -> None:
+    from core.events import RunFinished, pipeline_event_to_json
+
+    job = {"spec": {}, "result": {"job_id": "a", "kind": "train", "state": "cancelled"}}
+    line = json.loads(pipeline_event_to_json(RunFinished(_record(state="ok", jobs=[job]))))
+    assert (line["state"], line["label"]) == ("ok", "done (1 cancelled)")
