@@ -27,10 +27,23 @@ def check_decks(ws: Workspace) -> None:
             )
 
 
+def check_weights(ws: Workspace) -> None:
+    """The weight spec and every deployed weights file load (names, bounds, finite values)."""
+    from core.weights import TARGETS, load_spec, load_weights
+
+    spec = load_spec(ws)
+    for target in TARGETS:
+        path = ws.weights_file(target)
+        if path.exists():
+            load_weights(path, spec)
+
+
 def check_data(ws: Workspace, validate: Path | None) -> None:
-    """Refuse a run over bad data: the deck count, then (given the ``validate`` binary) a load
-    and one greedy game per matchup and seat order. Raises ``ConfigError`` naming the file."""
+    """Refuse a run over bad data: the deck count, the weights, then (given the ``validate``
+    binary) a load and one greedy game per matchup and seat order. Raises ``ConfigError``
+    naming the file."""
     check_decks(ws)
+    check_weights(ws)
     if validate is None:
         return
     with tempfile.TemporaryDirectory(prefix="ewtui-datacheck-") as tmp:

@@ -309,6 +309,7 @@ def pipeline_event_to_json(ev: PipelineEvent) -> str:
             "event": "run_finished",
             "run_id": ev.record.run_id,
             "state": ev.record.state,
+            "label": ev.record.label(),
             "record": ev.record.path,
         }
     return dumps_line({"v": 1, **obj})

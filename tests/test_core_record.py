@@ -186,3 +186,27 @@ def test_unfinished_validation_reads_its_run_record(ws: Workspace) -> None:
     rows = {e.id: (e.state, e.run_id) for e in ExperimentStore(ws).list()}
     assert rows["2026-01-01_120000"] == ("interrupted", "2026-01-01_120000")
     assert rows["2026-01-01_130000"] == ("running", "2026-01-01_130000")
+
+
+def test_run_finished_line_carries_the_label() -> None:
+    from core.events import RunFinished, pipeline_event_to_json
+
+    job = {"spec": {}, "result": {"job_id": "a", "kind": "train", "state": "cancelled"}}
+    line = json.loads(pipeline_event_to_json(RunFinished(_record(state="ok", jobs=[job]))))
+    assert (line["state"], line["label"]) == ("ok", "done (1 cancelled)")
+
+
+def test_a_running_pipeline_beats(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is rewritten while the run goes on, with a fresh heartbeat."""
+    import core.pipeline as pipeline_mod
+
+    monkeypatch.setattr(pipeline_mod, "HEARTBEAT_S", 0.2)
+    monkeypatch.setenv("FAKE_SLOW", "0.3")
+    plan = _plan(ws, mode="train-only", single="generalist")
+    started = time.time()
+    rec = asyncio.run(
+        Pipeline(plan, LocalBackend(ws, cores=2, bins=fake_bins), ws, lambda _ev: None).run()
+    )
+    assert rec.heartbeat is not None and started < rec.heartbeat <= (rec.finished or 0)

@@ -428,7 +428,7 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
             return ExitCode.OK
     rec = W.deploy(ws, source, target, experiment=(exp.path, exp.state))
     if rec is None:
-        print(f"identical to {ws.weights_file(target)}, nothing deployed")
+        print(f"identical, nothing deployed ({ws.weights_file(target)} holds these weights)")
         return ExitCode.OK
     print(f"deployed {rec.source} -> {rec.path}")
     print(f"previous file kept in {rec.backup}" if rec.backup else "(no previous file)")
