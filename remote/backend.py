@@ -42,7 +42,7 @@ from remote.preflight import (
     is_volume_full,
     modal_problem,
 )
-from remote.relay import decode_item
+from remote.relay import decode_item, dropped_count
 
 DRAIN_BATCH = 100
 """Queue items read per `get_many` call (each item is a batch of event lines)."""
@@ -217,6 +217,8 @@ class ModalBackend:
         self._start_error: str | None = None
         self.relayed_items = 0
         self.drain_errors = 0
+        # Progress lines each job's relay reported lost (its queue was full or unreachable).
+        self.dropped: dict[str, int] = {}
         # Send-to-receive delays of the latest relayed items (container and local clocks).
         self.relay_latency_s: deque[float] = deque(maxlen=1000)
 
@@ -299,6 +301,26 @@ class ModalBackend:
             for item in items:
                 self._dispatch(item, now)
 
+    @property
+    def dropped_lines(self) -> int:
+        """Progress lines lost by the relays of this run (the jobs themselves are unaffected)."""
+        return sum(self.dropped.values())
+
+    def _note_dropped(self, item: Any) -> None:
+        n = dropped_count(item)
+        job_id = str(item.get("job", "")) if isinstance(item, dict) else ""
+        before = self.dropped.get(job_id, 0)
+        if n <= before:
+            return
+        self.dropped[job_id] = n
+        job = self._jobs.get(job_id)
+        if job is not None:
+            msg = (
+                f"modal: {n - before} progress lines of this job were lost ({n} in all): the "
+                "progress queue was full or unreachable; the job and its results are unaffected"
+            )
+            job.emit(JobEvent(job_id, None, LogEvent(level="warn", msg=msg, t=time.time())))
+
     def _dispatch(self, item: Any, now: float) -> None:
         events, ended = decode_item(item)
         self.relayed_items += 1
@@ -312,6 +334,7 @@ class ModalBackend:
                 job.running = True
                 job.emit(JobStateChanged(ev.job_id, "running", f"container {ev.container_id}"))
             job.emit(ev)
+        self._note_dropped(item)
         if ended is not None and (job := self._jobs.get(ended)) is not None:
             job.ended.set()
 

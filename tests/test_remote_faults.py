@@ -1,0 +1,85 @@
+"""Faults of the Modal transport, simulated offline: a progress queue that fails or is full
+while a job runs, and what the client learns of the lines it lost. The job itself is replaced by
+a quick stand-in (`run_job`), so these need no binaries; the real jobs are in
+test_remote_run.py."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from modal_doubles import MemoryQueue
+
+from core.events import JobEvent, LogEvent, PipelineEvent
+from core.jobs import JobResult, TrainJob
+from core.paths import Workspace
+from remote import worker
+from remote.backend import ModalBackend, data_snapshot
+
+SPEC = {
+    "kind": "train",
+    "id": "train-x",
+    "cores": 2,
+    "config": {"name": "x", "tag": "x", "mode": "generalist"},
+}
+
+
+@pytest.fixture
+def quick_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """`run_job` of the worker replaced by a job that logs 20 lines and succeeds."""
+    vol = tmp_path / "volume"
+    vol.mkdir()
+    monkeypatch.setenv("EWTUI_VOLUME_ROOT", str(vol))
+    monkeypatch.setattr(worker, "ensure_binaries", lambda ws: None)
+    seen: list[str] = []
+
+    async def fake_run_job(spec: Any, ws: Any, bins: Any, emit: Any, **kw: Any) -> JobResult:
+        for i in range(20):
+            emit(JobEvent(spec.id, None, LogEvent(msg=f"line {i}")))
+        seen.append(spec.id)
+        now = time.time()
+        return JobResult(
+            job_id=spec.id, kind=spec.kind, state="ok", started=now, finished=now, cores=2
+        )
+
+    monkeypatch.setattr(worker, "run_job", fake_run_job)
+    return seen
+
+
+async def _nothing() -> None:
+    return None
+
+
+@pytest.mark.parametrize("fault", ["fail", "full"])
+async def test_a_broken_progress_queue_never_sinks_a_finished_job(
+    quick_job: list[str], ws: Workspace, fault: str
+) -> None:
+    q = MemoryQueue(capacity=0 if fault == "full" else 5000)
+    if fault == "fail":
+        q.fail_puts = RuntimeError("server error")
+    started = time.monotonic()
+    out = await worker.run_on_volume(
+        SPEC, data_snapshot(ws), "2030-01-01_000000", q, commit=_nothing, reload=_nothing
+    )
+    assert quick_job == ["train-x"]
+    assert JobResult.model_validate(out).state == "ok"  # the result, not the relay's error
+    # Bounded: put timeouts, never Modal's endless retry of a full partition.
+    assert time.monotonic() - started < 30
+
+
+async def test_the_client_is_told_how_many_lines_were_lost(ws: Workspace) -> None:
+    backend = ModalBackend(ws, spawner=object(), progress=MemoryQueue(), run_id="r")  # type: ignore[arg-type]
+    got: list[PipelineEvent] = []
+    spec = TrainJob.model_validate(SPEC)
+    from remote.backend import _Job
+
+    backend._jobs[spec.id] = _Job(spec, got.append)
+    item = {"job": spec.id, "container": "ta-1", "lines": [], "end": False, "dropped": 7}
+    backend._dispatch(item, time.time())
+    backend._dispatch({**item, "dropped": 7}, time.time())  # the same count: no second warning
+    backend._dispatch({**item, "dropped": 9}, time.time())
+    warnings = [e.event.msg for e in got if isinstance(e, JobEvent)]  # type: ignore[union-attr]
+    assert len(warnings) == 2 and "7 progress lines" in warnings[0] and "2 progress" in warnings[1]
+    assert backend.dropped_lines == 9
