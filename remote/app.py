@@ -18,20 +18,22 @@ described in docs/modal.md.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import modal
 
-from core.config import ModalResources, Resources, load_project_config
-from core.errors import ConfigError, EwtuiError
+from core.config import MODAL_RETRY_DELAY_S, ModalResources, Resources, load_project_config
+from core.errors import BackendUnavailable, ConfigError, EwtuiError
 from core.paths import Workspace
 from core.plan import Plan
-from core.snapshot import EXCLUDED_DIRS, is_secret
+from core.snapshot import DATA_FILES, RUST_FILES, allowed
 from remote import worker
 from remote.backend import ModalBackend, ModalSpawner, Spawner
+from remote.limits import check_plan
 from remote.names import (
     APP_NAME,
     IMAGE_BIN_DIR,
@@ -44,38 +46,52 @@ from remote.names import (
 
 # --- constants ---------------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
 RUST_TOOLCHAIN = "1.95.0"
 """Pinned so the cached build layer is reproducible; edition 2024 needs 1.85 or later."""
 
 PYTHON_VERSION = "3.11"
-# Build output never enters the Rust layer (it would rebuild the layer on every local build).
-RUST_IGNORE = ["**/target"]
+BUILD_PACKAGES = ("curl", "ca-certificates", "build-essential", "pkg-config")
 
 
-def data_ignored(path: Path) -> bool:
-    """What of data/ stays home when the app is deployed: the same as for a run's snapshot
-    (secrets, the deploy history)."""
-    return is_secret(path.name) or any(part in EXCLUDED_DIRS for part in path.parts[:-1])
+def source_root() -> Path | None:
+    """The checkout whose rust/ and data/ go into the image: the one this file lies in (a
+    checkout, or `pip install -e .`), else the workspace of the working directory (after
+    `pip install .` this file lies in site-packages, without rust/). None when neither has
+    rust/."""
+    here = Path(__file__).resolve().parents[1]
+    candidates = [here]
+    with contextlib.suppress(EwtuiError):
+        candidates.append(Workspace.find().root)
+    for root in candidates:
+        if (root / "rust" / "Cargo.toml").is_file() and (root / "data").is_dir():
+            return root
+    return None
 
 
-# The container needs core's dependencies and FastAPI for the web endpoints; the versions come
-# from pyproject.toml so they are pinned in one place.
-CONTAINER_PACKAGES = ("pydantic", "tomli-w")
+FIX_SOURCE = (
+    "the Modal image is built from a checkout of the repository, and none was found (rust/ is "
+    "not beside remote/app.py nor in the working directory): run ewtui from the repository, "
+    "or install it with `pip install -e .`"
+)
+
+REPO = source_root() or Path(__file__).resolve().parents[1]
 
 
-def _pinned_packages() -> list[str]:
+def _container_packages() -> list[str]:
+    """core's dependencies and FastAPI for the web endpoints, pinned by pyproject.toml (one
+    place), without the packages only the local side needs."""
+    wanted = ("pydantic", "tomli-w")
     try:
         deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         # Inside a container the image is already built; the list is not used there.
-        return list(CONTAINER_PACKAGES)
-    wanted = [d for d in deps if d.split("~")[0].split("=")[0].strip() in CONTAINER_PACKAGES]
-    return [*wanted, "fastapi[standard]"]
+        return [*wanted, "fastapi[standard]"]
+    pinned = [d for d in deps if d.split("~")[0].split("=")[0].split(">")[0].strip() in wanted]
+    return [*pinned, "fastapi[standard]"]
 
 
 def _resources() -> ModalResources:
-    """Container sizes from data/configs/training.toml ([modal.train], [modal.validate])."""
+    """Container sizes and prices from data/configs/training.toml ([modal])."""
     for base in (REPO, Path(str(IMAGE_WORKSPACE))):
         path = base / "data" / "configs" / "training.toml"
         if path.is_file():
@@ -94,40 +110,98 @@ VALIDATE: Resources = RESOURCES.validation
 
 def _retries(n: int) -> modal.Retries:
     # A retry lands on a fresh container; the body resumes from the checkpoint on the volume.
-    return modal.Retries(max_retries=n, backoff_coefficient=1.0, initial_delay=5.0)
+    return modal.Retries(max_retries=n, backoff_coefficient=1.0, initial_delay=MODAL_RETRY_DELAY_S)
 
 
 # --- image -------------------------------------------------------------------------------------
 
-image = (
-    modal.Image.debian_slim(python_version=PYTHON_VERSION)
-    .apt_install("curl", "ca-certificates", "build-essential", "pkg-config")
-    .run_commands(
-        "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs"
-        f" | sh -s -- -y --profile minimal --default-toolchain {RUST_TOOLCHAIN}"
-    )
-    .env(
-        {
-            "PATH": "/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "EWTUI_BIN_DIR": str(IMAGE_BIN_DIR),
-            VOLUME_ROOT_ENV: str(VOLUME_MOUNT),
-        }
-    )
-    .uv_pip_install(*_pinned_packages())
-    # Only rust/ goes into this layer, so the build below reruns only when the Rust sources
-    # change; every container then starts with the binaries ready and never runs cargo.
-    .add_local_dir(REPO / "rust", str(IMAGE_RUST_DIR), copy=True, ignore=RUST_IGNORE)
-    .run_commands(
-        f"cd {IMAGE_RUST_DIR} && cargo build --release --locked --bin tune --bin validate"
-        f" && mkdir -p {IMAGE_BIN_DIR}"
-        f" && cp target/release/tune target/release/validate {IMAGE_BIN_DIR}/"
-        " && rm -rf target"
-    )
-    # Added at container start (not baked): runs started over HTTP use this data; runs started
-    # from a machine bring their own snapshot.
-    .add_local_dir(REPO / "data", str(IMAGE_WORKSPACE / "data"), ignore=data_ignored)
-    .add_local_python_source("core", "remote")
+
+def bash(*commands: str) -> str:
+    """One image build step run by bash with `set -euo pipefail`: any failing command, also one
+    inside a pipe, fails the step where it happened (Modal runs steps with /bin/sh otherwise)."""
+    return "bash -c " + shlex.quote("set -euo pipefail; " + "; ".join(commands))
+
+
+RUSTUP = bash(
+    "curl --proto '=https' --tlsv1.2 -sSf -o /tmp/rustup-init.sh https://sh.rustup.rs",
+    "sh /tmp/rustup-init.sh -y --no-modify-path --profile minimal "
+    f"--default-toolchain {RUST_TOOLCHAIN}",
+    "rm /tmp/rustup-init.sh",
+    "/root/.cargo/bin/cargo --version",
 )
+BUILD = bash(
+    "export PATH=/root/.cargo/bin:$PATH",
+    f"cd {IMAGE_RUST_DIR}",
+    "cargo build --release --locked --bin tune --bin validate",
+    f"mkdir -p {IMAGE_BIN_DIR}",
+    f"cp target/release/tune target/release/validate {IMAGE_BIN_DIR}/",
+    # Build output and the crate cache are large and never used again.
+    "rm -rf target /root/.cargo/registry /root/.cargo/git",
+    f"{IMAGE_BIN_DIR}/tune --help > /dev/null",
+)
+
+
+def rust_ignored(rel: Path) -> bool:
+    """What of rust/ stays out of the build layer: everything but the manifests, the lock file
+    and the sources (build output, editor files, anything a user left there)."""
+    return not allowed(REPO / "rust", PurePosixPath(rel.as_posix()), RUST_FILES)
+
+
+def data_ignored(rel: Path) -> bool:
+    """What of data/ stays out of the image: everything the jobs do not read (the same allow
+    list as a run's snapshot)."""
+    return not allowed(REPO / "data", PurePosixPath(rel.as_posix()), DATA_FILES)
+
+
+Layer = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
+def image_layers(python_packages: list[str]) -> list[Layer]:
+    """The image, layer by layer, as data (so a test can read the order). Modal caches each
+    layer and rebuilds it when it or any layer before it changes: the Rust toolchain and build
+    come first, so a Python pin, an env value or a Python source never rebuilds the binaries;
+    only a change under rust/ (its allowed files) does."""
+    return [
+        ("apt_install", BUILD_PACKAGES, {}),
+        # Its own layer, kept in the image: a Rust change then recompiles without downloading
+        # the toolchain again. The crate cache and the build output are removed below.
+        ("run_commands", (RUSTUP,), {}),
+        (
+            "add_local_dir",
+            (REPO / "rust", str(IMAGE_RUST_DIR)),
+            {"copy": True, "ignore": rust_ignored},
+        ),
+        ("run_commands", (BUILD,), {}),
+        (
+            "env",
+            (
+                {
+                    "EWTUI_BIN_DIR": str(IMAGE_BIN_DIR),
+                    VOLUME_ROOT_ENV: str(VOLUME_MOUNT),
+                },
+            ),
+            {},
+        ),
+        ("uv_pip_install", tuple(python_packages), {}),
+        # Added at container start (not baked): runs started over HTTP use this data; runs
+        # started from a machine bring their own snapshot.
+        (
+            "add_local_dir",
+            (REPO / "data", str(IMAGE_WORKSPACE / "data")),
+            {"ignore": data_ignored},
+        ),
+        ("add_local_python_source", ("core", "remote"), {}),
+    ]
+
+
+def build_image(layers: list[Layer]) -> modal.Image:
+    img = modal.Image.debian_slim(python_version=PYTHON_VERSION)
+    for method, args, kwargs in layers:
+        img = getattr(img, method)(*args, **kwargs)
+    return img
+
+
+image = build_image(image_layers(_container_packages()))
 
 # --- volume ------------------------------------------------------------------------------------
 
@@ -155,13 +229,15 @@ def _root() -> Path:
 
 def _job_container(res: Any) -> dict[str, Any]:
     """Container settings of a job function: the cores as request and hard limit (Modal bills
-    the cores used, and the binary caps its threads to them), memory, timeout and retries."""
+    the reservation; the binary runs a thread per hyperthread the container really has),
+    memory, timeout, retries, and a short scaledown window (an idle container is billed)."""
     return {
         "volumes": {VOLUME_MOUNT: volume},
         "cpu": (res.cpu, res.cpu),
         "memory": res.memory_gib * 1024,
         "timeout": res.timeout_s,
         "retries": _retries(res.retries),
+        "scaledown_window": RESOURCES.scaledown_window_s,
         "env": {worker.CORES_ENV: str(res.cpu)},
     }
 
@@ -175,7 +251,10 @@ async def _run_job(
     )
 
 
-@app.function(**_job_container(TRAIN))
+JOB_CONTAINERS = {"train": _job_container(TRAIN), "validate": _job_container(VALIDATE)}
+
+
+@app.function(**JOB_CONTAINERS["train"])
 async def train(
     job: dict[str, Any],
     snapshot: bytes,
@@ -187,7 +266,7 @@ async def train(
     return await _run_job(job, snapshot, run_id, progress, timeout_s or TRAIN.timeout_s)
 
 
-@app.function(**_job_container(VALIDATE))
+@app.function(**JOB_CONTAINERS["validate"])
 async def validate_matchup(
     job: dict[str, Any],
     snapshot: bytes,
@@ -201,7 +280,7 @@ async def validate_matchup(
     return await _run_job(job, snapshot, run_id, progress, timeout_s or VALIDATE.timeout_s)
 
 
-@app.function(**_job_container(VALIDATE))
+@app.function(**JOB_CONTAINERS["validate"])
 async def validate_all(
     job: dict[str, Any],
     snapshot: bytes,
@@ -236,7 +315,15 @@ async def trained_weights(run_id: str) -> dict[str, dict[str, str]]:
     return worker.trained_weights(_root(), run_id)
 
 
-@app.function(volumes={VOLUME_MOUNT: volume}, timeout=max(TRAIN.timeout_s, VALIDATE.timeout_s) * 2)
+PIPELINE_CONTAINER: dict[str, Any] = {
+    "volumes": {VOLUME_MOUNT: volume},
+    # Every job with all its retries, plus the overhead; a run's own limit is set at spawn.
+    "timeout": RESOURCES.pipeline_timeout_s(),
+    "scaledown_window": RESOURCES.scaledown_window_s,
+}
+
+
+@app.function(**PIPELINE_CONTAINER)
 async def pipeline(options: dict[str, Any], run_id: str) -> dict[str, Any]:
     """A whole run inside Modal (started over HTTP): the data baked at deploy time, jobs fanned
     out to the functions above, the run record and merged validation kept on the volume."""
@@ -304,6 +391,9 @@ def make_backend(
     validation timeout. Without `spawner` (a run from ewtui) it starts an ephemeral app of this
     file on the first job; `main` and the `pipeline` function pass the running app's spawner,
     tests an in-process one."""
+    check_plan(plan)
+    if spawner is None and source_root() is None:
+        raise BackendUnavailable(FIX_SOURCE)
     return ModalBackend(
         ws,
         resources=plan.resources,

@@ -83,3 +83,81 @@ async def test_the_client_is_told_how_many_lines_were_lost(ws: Workspace) -> Non
     warnings = [e.event.msg for e in got if isinstance(e, JobEvent)]  # type: ignore[union-attr]
     assert len(warnings) == 2 and "7 progress lines" in warnings[0] and "2 progress" in warnings[1]
     assert backend.dropped_lines == 9
+
+
+# --- timeouts that cannot fit Modal's limits -----------------------------------------------------
+
+
+def _config_with(ws: Workspace, section: str) -> Path:
+    text = ws.configs_file.read_text(encoding="utf-8")
+    text = text.replace("[modal.train]\n", "[modal.train]\n# replaced\n", 1)
+    start = text.index("[modal.train]")
+    end = text.index("[modal.validate]")
+    path = ws.configs_file
+    path.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("section", "why"),
+    [
+        # One attempt over 24 h: Modal refuses the function when the app is created.
+        ("[modal.train]\ncpu = 16\nmemory_gib = 8\ntimeout_s = 90000\n\n", "less than or equal"),
+        # Each attempt fits, but not the orchestrating run with the retries.
+        (
+            "[modal.train]\ncpu = 16\nmemory_gib = 8\ntimeout_s = 43200\nretries = 1\n\n",
+            "over Modal's 24 h limit",
+        ),
+    ],
+)
+def test_timeouts_that_do_not_fit_are_refused_with_one_line(
+    ws: Workspace, section: str, why: str
+) -> None:
+    from core.config import load_project_config
+    from core.errors import ConfigError
+
+    path = _config_with(ws, section)
+    with pytest.raises(ConfigError, match=why) as info:
+        load_project_config(path)
+    assert "\n" not in str(info.value) and info.value.exit_code == 2
+
+
+def test_a_run_gets_a_pipeline_timeout_with_room_for_every_retry(ws: Workspace) -> None:
+    from core.config import MODAL_MAX_TIMEOUT_S, PIPELINE_OVERHEAD_S, load_project_config
+    from core.errors import UsageError
+    from core.plan import RunOptions, build_plan
+    from remote.limits import check_plan
+
+    project = load_project_config(ws.configs_file)
+    res = project.modal
+    plan = build_plan(project, RunOptions(backend="modal"), ws)
+    need = check_plan(plan)
+    # A failed training attempt, its retry, then validation with its retry, all fit.
+    train = (res.train.retries + 1) * res.train.timeout_s
+    validate = (res.validation.retries + 1) * res.validation.timeout_s
+    assert need >= train + validate + PIPELINE_OVERHEAD_S
+    assert need <= MODAL_MAX_TIMEOUT_S
+    only_train = build_plan(project, RunOptions(backend="modal", mode="train-only"), ws)
+    assert check_plan(only_train) < need
+
+    for bad in (1e308, 90000.0):
+        opts = RunOptions(backend="modal", validation_timeout=bad)
+        with pytest.raises(UsageError, match="24 h") as info:
+            check_plan(build_plan(project, opts, ws))
+        assert "\n" not in str(info.value)
+    # Within one attempt's limit, but the run cannot wait for two of them after training.
+    opts = RunOptions(backend="modal", validation_timeout=40000)
+    with pytest.raises(UsageError, match="over Modal's 24 h limit"):
+        check_plan(build_plan(project, opts, ws))
+
+
+def test_the_pipeline_function_outlives_its_jobs() -> None:
+    import remote.app as a
+
+    timeout = a.PIPELINE_CONTAINER["timeout"]
+    assert timeout == a.RESOURCES.pipeline_timeout_s()
+    assert timeout > 2 * a.TRAIN.timeout_s + 2 * a.VALIDATE.timeout_s
+    for kind, res in (("train", a.TRAIN), ("validate", a.VALIDATE)):
+        container = a.JOB_CONTAINERS[kind]
+        assert container["timeout"] == res.timeout_s < timeout
+        assert container["scaledown_window"] == a.RESOURCES.scaledown_window_s <= 10
