@@ -161,3 +161,30 @@ def test_the_pipeline_function_outlives_its_jobs() -> None:
         container = a.JOB_CONTAINERS[kind]
         assert container["timeout"] == res.timeout_s < timeout
         assert container["scaledown_window"] == a.RESOURCES.scaledown_window_s <= 10
+
+
+# --- run ids -------------------------------------------------------------------------------------
+
+
+def test_runs_started_in_the_same_second_get_their_own_ids(ws: Workspace) -> None:
+    from datetime import UTC, datetime
+
+    from core.config import load_project_config
+    from core.plan import RunOptions, build_plan, new_run_id
+    from remote.app import make_backend
+
+    now = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
+    ids = {new_run_id(now) for _ in range(200)}
+    assert len(ids) == 200 and all(i.startswith("2030-01-01_120000-") for i in ids)
+    assert (
+        sorted([new_run_id(datetime(2030, 1, 1, 12, 0, s, tzinfo=UTC)) for s in (9, 1)])[0][:17]
+        == "2030-01-01_120001"
+    )  # still ordered by start time
+
+    project = load_project_config(ws.configs_file)
+    plans = [build_plan(project, RunOptions(backend="modal"), ws) for _ in range(2)]
+    backends = [make_backend(ws, p, spawner=object()) for p in plans]  # type: ignore[arg-type]
+    # Fixed before any backend is built, and the backend keeps the plan's id: the second run can
+    # never resume the first one's checkpoints on the volume.
+    assert plans[0].run_id != plans[1].run_id
+    assert [b.run_id for b in backends] == [p.run_id for p in plans]
