@@ -86,8 +86,15 @@ async def run_main(
         where = lines[1] if len(lines) > 1 else ""
         print(f"error: {where}: {lines[-1].strip()}", file=printer.out)
         return ExitCode.USAGE
-    backend = make_backend(ws, plan)
+    try:
+        backend = make_backend(ws, plan)
+    except EwtuiError as exc:  # a timeout that does not fit, no checkout to build from
+        print(f"error: {exc}", file=printer.out)
+        return exc.exit_code
     print(plan_line(plan, backend), file=printer.out, flush=True)
+    from remote.costs import modal_estimate
+
+    print(modal_estimate(plan).describe(project.pricing.currency), file=printer.out, flush=True)
     record = await run_pipeline(plan, backend, ws, printer)
     currency = project.pricing.currency
     print(render_run_summary(record, currency), file=printer.out, flush=True)

@@ -66,8 +66,33 @@ def container_id() -> str:
 
 
 def container_cores() -> int | None:
+    """The physical cores the function reserved (what Modal bills), from the app."""
     raw = os.environ.get(CORES_ENV)
     return int(raw) if raw and raw.isdigit() and int(raw) > 0 else None
+
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def cgroup_cpu_limit(path: Path = CGROUP_CPU_MAX) -> float | None:
+    """The CPU limit of this container's cgroup (v2 `cpu.max`: quota and period), in hardware
+    threads; None without a limit or a readable file."""
+    try:
+        quota, period = path.read_text().split()[:2]
+        return int(quota) / int(period) if quota != "max" and int(period) > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def container_threads(cpu_max: Path = CGROUP_CPU_MAX) -> tuple[int, str]:
+    """The hardware threads this container really has, measured (not assumed from the `cpu`
+    it reserved): the CPUs it may run on, capped by its cgroup's limit. And how it was found."""
+    visible = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    visible = visible or os.cpu_count() or 1
+    limit = cgroup_cpu_limit(cpu_max)
+    threads = visible if limit is None else max(1, min(visible, int(limit + 1e-9)))
+    how = f"{visible} CPUs visible" + (f", cgroup limit {limit:g}" if limit is not None else "")
+    return threads, how
 
 
 def resumable_experiment(root: Path) -> Path | None:
@@ -172,10 +197,13 @@ async def run_on_volume(
         # Another container may have written this job's directory (a preempted attempt).
         await reload()
         root.mkdir(parents=True, exist_ok=True)
-        cores = container_cores()
-        if cores is not None and spec.cores > cores:
-            spec = spec.model_copy(update={"cores": cores})
-        os.environ["RAYON_NUM_THREADS"] = str(spec.cores)
+        # One thread per hardware thread the container has: a Modal `cpu` is a physical core
+        # of two hyperthreads, and the reservation is billed whether they work or not.
+        billed = container_cores() or spec.cores
+        threads, how = container_threads()
+        note(f"container: {threads} threads for {billed} reserved cores ({how})")
+        spec = spec.model_copy(update={"cores": threads})
+        os.environ["RAYON_NUM_THREADS"] = str(threads)
         if isinstance(spec, TrainJob) and (prev := resumable_experiment(root)) is not None:
             note(f"resuming {prev.name}, started by an earlier attempt of this job", "warn")
             spec = ResumedTrainJob(**spec.model_dump(), resume=str(prev))
@@ -191,6 +219,7 @@ async def run_on_volume(
             if modal_timeout_s:
                 limit = modal_timeout_s - min(TIMEOUT_MARGIN_S, modal_timeout_s / 10)
             result = await run_job(spec, ws, bins, emit, container_id=cid, timeout_s=limit)
+            result.cores = billed  # what the run record bills: the reserved physical cores
             if result.state == "timeout":
                 result.error = fix_for_timeout(spec.id, modal_timeout_s)
             if isinstance(spec, ValidateJob):
