@@ -370,7 +370,7 @@ async def training_status(call_id: str) -> dict[str, Any]:
 
 def app_spawner() -> ModalSpawner:
     """Spawns the job functions of this app (which must be running)."""
-    return ModalSpawner(train, validate_matchup, validate_all)
+    return ModalSpawner(train, validate_matchup, validate_all, app_id=app.app_id)
 
 
 async def _ephemeral_app(stack: contextlib.AsyncExitStack) -> Spawner:

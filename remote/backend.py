@@ -53,6 +53,20 @@ END_GRACE_S = 10.0
 
 Spec = Job
 
+STARTING_APP = (
+    "starting the Modal app: the first run builds its image (compiling rust/, about 15 min), "
+    "later runs reuse it"
+)
+
+
+def dashboard_url(app_id: str) -> str:
+    return f"https://modal.com/id/{app_id}"
+
+
+def app_line(app_id: str) -> str:
+    """Where a user watches a run's app: its dashboard page and the command for its logs."""
+    return f"modal app {app_id}: {dashboard_url(app_id)} (logs: modal app logs {app_id})"
+
 
 @dataclass(frozen=True)
 class SystemLog:
@@ -137,6 +151,8 @@ class ModalSpawner:
     train: Any
     validate_matchup: Any
     validate_all: Any
+    app_id: str | None = None
+    """The running app the calls go to (`ap-...`), shown to the user with its dashboard URL."""
 
     async def spawn(
         self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
@@ -215,6 +231,7 @@ class ModalBackend:
         self._stack = contextlib.AsyncExitStack()
         self._start_lock: asyncio.Lock | None = None
         self._start_error: str | None = None
+        self.app_id: str | None = None
         self.relayed_items = 0
         self.drain_errors = 0
         # Progress lines each job's relay reported lost (its queue was full or unreachable).
@@ -273,6 +290,7 @@ class ModalBackend:
             assert self._connect is not None
             # The image is built (or taken from Modal's cache) here, on the first job.
             self._spawner = await self._connect(self._stack)
+        self.app_id = getattr(self._spawner, "app_id", None)
         if self._progress is None:
             import modal
 
@@ -372,9 +390,13 @@ class ModalBackend:
         logs: asyncio.Task[None] | None = None
         try:
             emit(JobStateChanged(spec.id, "queued", f"{spec.cores} cores on Modal"))
+            if self._connect is not None and self._snapshot is None:
+                emit(JobEvent(spec.id, None, LogEvent(msg=STARTING_APP, t=time.time())))
             await self._start()
             if self._start_error is not None:
                 return finish("failed", self._start_error)
+            if self.app_id:
+                emit(JobEvent(spec.id, None, LogEvent(msg=app_line(self.app_id), t=time.time())))
             assert self._snapshot is not None
             timeout_s = self.validation_timeout_s if isinstance(spec, ValidateJob) else None
             try:

@@ -188,3 +188,41 @@ def test_runs_started_in_the_same_second_get_their_own_ids(ws: Workspace) -> Non
     # never resume the first one's checkpoints on the volume.
     assert plans[0].run_id != plans[1].run_id
     assert [b.run_id for b in backends] == [p.run_id for p in plans]
+
+
+# --- visibility ----------------------------------------------------------------------------------
+
+
+async def test_the_monitor_is_told_the_app_and_where_to_watch_it(ws: Workspace) -> None:
+    from remote.backend import STARTING_APP, app_line
+
+    class Handle:
+        object_id = "fc-1"
+
+        async def result(self) -> dict[str, Any]:
+            raise RuntimeError("stop here")
+
+        async def cancel(self) -> None:
+            return None
+
+        def system_logs(self) -> None:
+            return None
+
+    class Spawner:
+        app_id = "ap-TEST123"
+
+        async def spawn(self, *args: Any) -> Handle:
+            return Handle()
+
+    async def connect(stack: object) -> Spawner:
+        return Spawner()
+
+    got: list[PipelineEvent] = []
+    backend = ModalBackend(ws, connect=connect, progress=MemoryQueue(), run_id="r")  # type: ignore[arg-type]
+    async with backend:
+        await backend.run(TrainJob.model_validate(SPEC), got.append)
+    logs = [e.event.msg for e in got if isinstance(e, JobEvent) and isinstance(e.event, LogEvent)]
+    assert logs[0] == STARTING_APP  # before the image build, not a silent "queued"
+    assert logs[1] == app_line("ap-TEST123")
+    assert "https://modal.com/id/ap-TEST123" in logs[1] and "modal app logs ap-TEST123" in logs[1]
+    assert backend.app_id == "ap-TEST123"
