@@ -343,16 +343,17 @@ async def start_training(body: dict[str, Any] | None = None) -> dict[str, Any]:
     from fastapi import HTTPException  # type: ignore[import-not-found]  # image only
 
     from core.plan import new_run_id
-    from remote.entry import web_options
+    from remote.entry import web_request
 
     try:
-        options = web_options(body or {})
-    except ValueError as exc:  # also pydantic's ValidationError
-        raise HTTPException(status_code=400, detail=" ".join(str(exc).split())) from None
+        options, timeout = web_request(
+            body if body is not None else {}, Workspace(Path(str(IMAGE_WORKSPACE)))
+        )
     except EwtuiError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        # Unprocessable: the request is well-formed JSON whose values cannot run.
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     run_id = new_run_id()
-    call = await pipeline.spawn.aio(options, run_id)
+    call = await pipeline.with_options(timeout=timeout).spawn.aio(options, run_id)
     return {"call_id": call.object_id, "run_id": run_id, "options": options}
 
 

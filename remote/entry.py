@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from core.backend import Backend
 from core.config import load_project_config
 from core.errors import EwtuiError, ExitCode, UsageError
@@ -155,6 +157,28 @@ def web_options(body: dict[str, Any]) -> dict[str, Any]:
         raise UsageError(f"unknown option(s) {', '.join(unknown)} (valid: {valid})")
     opts = RunOptions.model_validate({**body, "backend": "modal", "deploy": False})
     return opts.model_dump(mode="json")
+
+
+def web_request(body: Any, ws: Workspace) -> tuple[dict[str, Any], int]:
+    """The run options of a POST body and the timeout of its `pipeline` call, checked as the
+    CLI checks its flags, against the data the app was deployed with: known keys, an existing
+    preset and config, counts and timeouts within their limits. Raises `UsageError` (or
+    `ConfigError`) with the reason in one line."""
+    from core.config import ValidationSettings
+    from remote.limits import check_plan
+
+    if not isinstance(body, dict):
+        raise UsageError("the body must be a JSON object of run options")
+    try:
+        options = web_options(body)
+        plan = build_plan(load_project_config(ws.configs_file), RunOptions(**options), ws)
+        # The plan copies the request's values in unchecked; their limits apply here.
+        ValidationSettings.model_validate(plan.validation.model_dump())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise UsageError(f"{where}: {first['msg']}") from None
+    return options, check_plan(plan)
 
 
 async def run_in_container(

@@ -226,3 +226,59 @@ async def test_the_monitor_is_told_the_app_and_where_to_watch_it(ws: Workspace) 
     assert logs[1] == app_line("ap-TEST123")
     assert "https://modal.com/id/ap-TEST123" in logs[1] and "modal app logs ap-TEST123" in logs[1]
     assert backend.app_id == "ap-TEST123"
+
+
+# --- the HTTP endpoint ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ({"preset": "nope"}, "no preset named `nope`"),
+        ({"single": "nope"}, "no config named `nope`"),
+        ({"validation_games": 10**12}, "games"),
+        ({"validation_timeout": 1e308}, "24 h"),
+        ({"mode": "sideways"}, "mode"),
+        ({"cores": 4}, "unknown option"),
+        (["not", "an", "object"], "JSON object"),
+    ],
+)
+def test_a_bad_web_request_is_refused_with_its_reason(ws: Workspace, body: Any, why: str) -> None:
+    from core.errors import EwtuiError
+    from remote.entry import web_request
+
+    with pytest.raises(EwtuiError, match=why) as info:
+        web_request(body, ws)
+    assert "\n" not in str(info.value)
+
+
+def test_a_good_web_request_gets_its_pipeline_timeout(ws: Workspace) -> None:
+    from remote.entry import web_request
+
+    options, timeout = web_request({"mode": "train-only", "preset": "quick"}, ws)
+    assert options["deploy"] is False and options["preset"] == "quick"
+    assert 0 < timeout <= 24 * 3600
+
+
+async def test_the_endpoint_answers_422(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    import remote.app as a
+
+    class HTTPException(Exception):
+        def __init__(self, status_code: int, detail: str) -> None:
+            self.status_code, self.detail = status_code, detail
+
+    fake = types.ModuleType("fastapi")
+    fake.HTTPException = HTTPException  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fastapi", fake)  # the image has FastAPI; this machine not
+    monkeypatch.setattr(a, "IMAGE_WORKSPACE", ws.root)
+
+    async def never(*args: Any) -> None:
+        raise AssertionError("a refused request must not start anything")
+
+    monkeypatch.setattr(a.pipeline, "with_options", lambda **kw: never)
+    with pytest.raises(HTTPException) as info:
+        await a.start_training.local({"validation_games": 10**12})
+    assert info.value.status_code == 422 and "games" in info.value.detail
