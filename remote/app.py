@@ -409,6 +409,55 @@ def make_backend(
 
 # --- entrypoints -------------------------------------------------------------------------------
 
+ENTRYPOINT_HELP: dict[str, tuple[str, dict[str, str]]] = {
+    "main": (
+        "Train the configs in parallel on Modal, deploy their weights here through the deploy "
+        "gate, and validate the balance (docs/modal.md).",
+        {
+            "mode": "Which phases run: train, deploy and validate (full), or one side.",
+            "single": "Train only this config of data/configs/training.toml.",
+            "validation_games": "Games per matchup per seat order (default: [validation] games).",
+            "sequential": "One container for the whole round robin instead of one per pair.",
+            "deploy": "Deploy the trained weights here (--no-deploy leaves data/weights/ alone).",
+            "force_deploy": "Deploy even where the deploy gate would keep the current weights.",
+            "validation_timeout": "Seconds each validation container may run (1 to 86400).",
+            "preset": "Sizes of the jobs: smoke, quick, standard or one you added.",
+        },
+    ),
+    "download_latest": (
+        "Download the newest run, or one run or experiment, as a tar.gz here.",
+        {"name": "A run id or an experiment's directory name (default: the newest run)."},
+    ),
+    "list_experiments": ("List the training experiments and validation reports on the volume.", {}),
+}
+"""What `modal run remote/app.py::ENTRY --help` says: Modal's CLI builds each option from the
+function's signature alone, without a description."""
+
+
+def _describe_entrypoint_options() -> None:
+    # Modal's CLI turns an entrypoint's parameters into click options with no help text. Its
+    # option builder is wrapped (once, only in the `modal` CLI's process) to add the texts above;
+    # if a later client renames it, the help simply goes back to names and types.
+    cli_run = sys.modules.get("modal.cli.run")
+    build = getattr(cli_run, "_add_click_options", None)
+    if build is None or getattr(build, "ewtui_help", False):
+        return
+
+    def with_help(func: Any, parameters: dict[str, Any]) -> Any:
+        out = build(func, parameters)
+        for doc, options in ENTRYPOINT_HELP.values():
+            if set(parameters) == set(options):
+                func.__doc__ = doc
+                for opt in getattr(func, "__click_params__", []):
+                    opt.help = options.get(opt.name, opt.help)
+        return out
+
+    with_help.ewtui_help = True  # type: ignore[attr-defined]
+    cli_run._add_click_options = with_help  # type: ignore[union-attr]
+
+
+_describe_entrypoint_options()
+
 
 @app.local_entrypoint()
 async def main(
@@ -416,7 +465,7 @@ async def main(
     single: str | None = None,
     validation_games: int | None = None,
     sequential: bool = False,
-    no_deploy: bool = False,
+    deploy: bool = True,
     force_deploy: bool = False,
     validation_timeout: int | None = None,
     preset: str | None = None,
@@ -434,7 +483,7 @@ async def main(
         single=single,
         validation_games=validation_games,
         sequential=sequential,
-        deploy=not no_deploy,
+        deploy=deploy,
         force_deploy=force_deploy,
         validation_timeout=validation_timeout,
         preset=preset,

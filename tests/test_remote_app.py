@@ -65,6 +65,14 @@ def test_entrypoints_show_their_flags_offline(
     assert out.returncode == 0, out.stderr
     for flag in flags:
         assert flag in out.stdout
+    import remote.app as a
+
+    doc, options = a.ENTRYPOINT_HELP[entry]
+    text = " ".join(out.stdout.split())
+    assert doc in text  # the command says what it does
+    for help_text in options.values():
+        assert help_text in text  # and every option what it means
+    assert "--no-no-" not in out.stdout
 
 
 def test_functions_ask_for_the_configured_containers() -> None:
