@@ -324,15 +324,24 @@ PIPELINE_CONTAINER: dict[str, Any] = {
 
 
 @app.function(**PIPELINE_CONTAINER)
-async def pipeline(options: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """A whole run inside Modal (started over HTTP): the data baked at deploy time, jobs fanned
-    out to the functions above, the run record and merged validation kept on the volume."""
+async def pipeline(
+    options: dict[str, Any], run_id: str, snapshot: bytes | None = None
+) -> dict[str, Any]:
+    """A whole run inside Modal: jobs fanned out to the functions above, the run record, the
+    merged validation and the run's event stream kept on the volume and sent to the clients
+    that follow it. With `snapshot` (a run started from a machine) it uses that machine's
+    data/; without (over HTTP), the data baked at deploy time."""
     from remote.entry import run_in_container
+    from remote.runlog import PROGRESS_QUEUE
 
     def backend(ws: Workspace, plan: Plan) -> ModalBackend:
         return make_backend(ws, plan, spawner=app_spawner(), follow_system_logs=False)
 
-    return await run_in_container(options, run_id, _root(), backend, _commit)
+    about = {"call_id": modal.current_function_call_id(), "app_id": app.app_id}
+    queue = modal.Queue.from_name(PROGRESS_QUEUE, create_if_missing=True)
+    return await run_in_container(
+        options, run_id, _root(), backend, _commit, snapshot=snapshot, queue=queue, about=about
+    )
 
 
 @app.function(timeout=60)

@@ -228,8 +228,9 @@ async def run_on_volume(
             # The snapshot holds data/ alone: the binaries come with the image.
             safe_extract(snapshot, Path(tmp) / "data")
             # Training writes to local disk and is copied to the volume at each checkpoint;
-            # validation writes to scratch and keeps its report on the volume.
-            out_dir = local_out if local_out is not None else _scratch(run_id)
+            # validation writes to scratch and keeps its report on the volume; a merge writes
+            # its report on the volume.
+            out_dir = local_out or (_scratch(run_id) if isinstance(spec, ValidateJob) else root)
             ws = Workspace(tmp, experiments_dir=out_dir)
             bins = ensure_binaries(ws)
             limit = None
