@@ -17,7 +17,10 @@ described in docs/modal.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
+import queue
 import shlex
 import sys
 import tomllib
@@ -26,19 +29,22 @@ from typing import Any, Literal
 
 import modal
 
+from core.backend import Backend
 from core.config import MODAL_RETRY_DELAY_S, ModalResources, Resources, load_project_config
-from core.errors import BackendUnavailable, ConfigError, EwtuiError
+from core.errors import BackendUnavailable, ConfigError, EwtuiError, UsageError
 from core.paths import Workspace
 from core.plan import Plan
 from core.snapshot import DATA_FILES, RUST_FILES, allowed
 from remote import worker
-from remote.backend import ModalBackend, ModalSpawner, Spawner
+from remote.backend import ModalBackend, ModalSpawner, Spawner, data_snapshot
+from remote.detached import DetachedBackend
 from remote.limits import check_plan
 from remote.names import (
     APP_NAME,
     IMAGE_BIN_DIR,
     IMAGE_RUST_DIR,
     IMAGE_WORKSPACE,
+    VOLUME_EXPERIMENTS,
     VOLUME_MOUNT,
     VOLUME_NAME,
     VOLUME_ROOT_ENV,
@@ -334,7 +340,7 @@ async def pipeline(
     from remote.entry import run_in_container
     from remote.runlog import PROGRESS_QUEUE
 
-    def backend(ws: Workspace, plan: Plan) -> ModalBackend:
+    def backend(ws: Workspace, plan: Plan) -> Backend:
         return make_backend(ws, plan, spawner=app_spawner(), follow_system_logs=False)
 
     about = {"call_id": modal.current_function_call_id(), "app_id": app.app_id}
@@ -384,9 +390,103 @@ def app_spawner() -> ModalSpawner:
 
 
 async def _ephemeral_app(stack: contextlib.AsyncExitStack) -> Spawner:
-    # Runs started from ewtui bring this app up for the run and stop it when the backend closes.
+    # A run whose jobs are spawned from here (tests, the old in-process mode).
     await stack.enter_async_context(app.run.aio())
     return app_spawner()
+
+
+async def read_volume_text(path: str) -> str | None:
+    """A file of the volume, read from this machine (no app needed); None when it is missing."""
+    vol = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True)
+    try:
+        chunks = [chunk async for chunk in vol.read_file.aio(path)]
+    except (FileNotFoundError, modal.exception.NotFoundError):
+        return None
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+class ModalRunSource:
+    """A client's view of a detached run: its events through the named queue (history first),
+    its state through its `pipeline` call, its committed events on the volume."""
+
+    def __init__(self, run_id: str, call: Any = None, app_id: str | None = None) -> None:
+        from remote.runlog import PROGRESS_QUEUE
+
+        self.run_id = run_id
+        self.app_id = app_id
+        self._call = call
+        self._queue = modal.Queue.from_name(PROGRESS_QUEUE, create_if_missing=True)
+
+    async def info(self) -> dict[str, Any] | None:
+        from remote.runlog import RUN_FILE
+
+        text = await read_volume_text(f"{VOLUME_EXPERIMENTS}/{self.run_id}/pipeline/{RUN_FILE}")
+        with contextlib.suppress(ValueError):
+            return json.loads(text) if text else None
+        return None
+
+    async def _function_call(self) -> Any:
+        if self._call is None and (info := await self.info()) and info.get("call_id"):
+            self._call = modal.FunctionCall.from_id(info["call_id"])
+            self.app_id = self.app_id or info.get("app_id")
+        return self._call
+
+    async def register(self, partition: str) -> None:
+        from remote.runlog import clients_partition
+
+        await self._queue.put.aio(
+            partition, timeout=30, partition=clients_partition(self.run_id), partition_ttl=86400
+        )
+
+    async def receive(self, partition: str, timeout_s: float) -> list[Any]:
+        try:
+            items: list[Any] = await self._queue.get_many.aio(
+                100, block=True, timeout=timeout_s, partition=partition
+            )
+        except queue.Empty:
+            return []
+        return items
+
+    async def ended(self) -> bool:
+        call = await self._function_call()
+        if call is None:
+            return False  # not started yet (its container is still being scheduled)
+        try:
+            await call.get.aio(timeout=0)
+        except TimeoutError:
+            return False
+        except Exception:  # failed or cancelled: ended all the same
+            return True
+        return True
+
+    async def events_file(self) -> str:
+        from remote.runlog import EVENTS_FILE
+
+        path = f"{VOLUME_EXPERIMENTS}/{self.run_id}/pipeline/{EVENTS_FILE}"
+        return await read_volume_text(path) or ""
+
+    async def cancel(self) -> None:
+        call = await self._function_call()
+        if call is None:
+            raise UsageError(f"run {self.run_id}: not found on the volume (not started yet?)")
+        await call.cancel.aio(terminate_containers=True)
+
+
+def _detached_start(ws: Workspace, plan: Plan, *, own_app: bool) -> Any:
+    """The start step of a detached run: the app (detached, when this client starts it), then
+    the `pipeline` call with this machine's data and the run's own timeout."""
+
+    async def start(stack: contextlib.AsyncExitStack) -> ModalRunSource:
+        if own_app:
+            # Detached: the app and its calls go on when this process or its network goes.
+            await stack.enter_async_context(app.run.aio(detach=True))
+        options = plan.options.model_copy(update={"deploy": False}).model_dump(mode="json")
+        snapshot = await asyncio.to_thread(data_snapshot, ws)
+        fn = pipeline.with_options(timeout=check_plan(plan))
+        call = await fn.spawn.aio(options, plan.run_id, snapshot)
+        return ModalRunSource(plan.run_id, call, app.app_id)
+
+    return start
 
 
 def make_backend(
@@ -396,24 +496,53 @@ def make_backend(
     spawner: Spawner | None = None,
     progress: Any = None,
     follow_system_logs: bool = True,
-) -> ModalBackend:
-    """The backend of a run of `plan`: the project's container sizes, the plan's run id and
-    validation timeout. Without `spawner` (a run from ewtui) it starts an ephemeral app of this
-    file on the first job; `main` and the `pipeline` function pass the running app's spawner,
-    tests an in-process one."""
+    own_app: bool = True,
+) -> Backend:
+    """The backend of a run of `plan`. With `spawner` (the `pipeline` function, tests) jobs are
+    spawned from here with `ModalBackend`. Without (ewtui, `main`), the run is detached: the
+    `pipeline` function orchestrates it on Modal and `DetachedBackend` follows it; `own_app`
+    says whether this client starts the app (ewtui) or runs inside one (`modal run`)."""
     check_plan(plan)
-    if spawner is None and source_root() is None:
+    if spawner is not None:
+        return ModalBackend(
+            ws,
+            resources=plan.resources,
+            run_id=plan.run_id,
+            validation_timeout_s=plan.validation.timeout_s,
+            spawner=spawner,
+            progress=progress,
+            follow_system_logs=follow_system_logs,
+        )
+    if source_root() is None:
         raise BackendUnavailable(FIX_SOURCE)
-    return ModalBackend(
-        ws,
-        resources=plan.resources,
-        run_id=plan.run_id,
-        validation_timeout_s=plan.validation.timeout_s,
-        spawner=spawner,
-        connect=None if spawner is not None else _ephemeral_app,
-        progress=progress,
-        follow_system_logs=follow_system_logs,
+    return DetachedBackend(
+        plan.run_id,
+        start=_detached_start(ws, plan, own_app=own_app),
+        capacity_cores=plan.resources.train.cpu * max(1, len(plan.training)),
     )
+
+
+def attach_backend(run_id: str) -> DetachedBackend:
+    """A backend following a run that was started before (by any client)."""
+    return DetachedBackend(run_id, source=ModalRunSource(run_id))
+
+
+async def volume_runs() -> list[dict[str, Any]]:
+    """The detached runs on the volume (their `run.json`), newest first; read from here."""
+    from remote.runlog import RUN_FILE
+
+    vol = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True)
+    try:
+        entries = await vol.listdir.aio(VOLUME_EXPERIMENTS)
+    except (FileNotFoundError, modal.exception.NotFoundError):
+        return []
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        run_id = PurePosixPath(entry.path).name
+        text = await read_volume_text(f"{VOLUME_EXPERIMENTS}/{run_id}/pipeline/{RUN_FILE}")
+        with contextlib.suppress(ValueError, TypeError):
+            rows.append(json.loads(text or ""))
+    return sorted(rows, key=lambda r: str(r.get("run_id", "")), reverse=True)
 
 
 # --- entrypoints -------------------------------------------------------------------------------
@@ -483,8 +612,9 @@ async def main(
     them through, or with --force-deploy), and validate the balance."""
     from remote.entry import run_main
 
-    def backend(ws: Workspace, plan: Plan) -> ModalBackend:
-        return make_backend(ws, plan, spawner=app_spawner())
+    def backend(ws: Workspace, plan: Plan) -> Backend:
+        # `modal run` has started the app; `modal run --detach` keeps the run going without us.
+        return make_backend(ws, plan, own_app=False)
 
     code = await run_main(
         backend,

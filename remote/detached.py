@@ -27,9 +27,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from core.events import Emit, JobEvent, JobStateChanged, PipelineEvent, RunFinished
+from core.events import Emit, JobEvent, JobStateChanged, LogEvent, PipelineEvent, RunFinished
 from core.jobs import Job, JobResult, JobState
 from core.record import RunRecord
+from remote.backend import app_line
 from remote.runlog import decode, parse_events_file
 
 RECEIVE_WAIT_S = 2.0
@@ -56,8 +57,9 @@ class RunSource(Protocol):
         """Cancel the run's `pipeline` call and its jobs."""
 
 
-Start = Callable[[], Awaitable[RunSource]]
-"""Starts the remote run (detached) and returns its source."""
+Start = Callable[[contextlib.AsyncExitStack], Awaitable[RunSource]]
+"""Starts the remote run (detached) and returns its source; what it opens goes on the stack
+the backend closes (closing it leaves the run going)."""
 
 
 @dataclass
@@ -136,6 +138,7 @@ class DetachedBackend:
         self._early: dict[str, list[PipelineEvent]] = defaultdict(list)
         self._results: dict[str, JobResult] = {}
         self.remote_record: RunRecord | None = None
+        self._stack = contextlib.AsyncExitStack()
 
     async def check(self) -> None:
         return None
@@ -152,6 +155,7 @@ class DetachedBackend:
             self._follow.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._follow
+        await self._stack.aclose()
 
     def _on_event(self, ev: PipelineEvent | JobResult) -> None:
         if isinstance(ev, JobResult):
@@ -176,7 +180,7 @@ class DetachedBackend:
                 return
             if self.source is None:
                 assert self._start is not None
-                self.source = await self._start()
+                self.source = await self._start(self._stack)
             follower = Follower(self.source, self._on_event)
             self._follow = asyncio.create_task(follower.follow(), name="modal-follow")
             self._follow.add_done_callback(self._followed)
@@ -206,6 +210,9 @@ class DetachedBackend:
         emit(JobStateChanged(spec.id, "queued", f"on Modal, run {self.run_id}"))
         try:
             await self._ensure_following()
+            app_id = getattr(self.source, "app_id", None)
+            if app_id:
+                emit(JobEvent(spec.id, None, LogEvent(msg=app_line(app_id), t=time.time())))
             for ev in self._early.pop(spec.id, []):
                 emit(ev)
             if spec.id in self._results:

@@ -243,7 +243,7 @@ async def run_in_container(
                 runlog(ev)
                 printer(ev)
 
-            record = await run_pipeline(plan, backend, ws, emit)  # type: ignore[arg-type]
+            record = await run_pipeline(plan, backend, ws, emit)
         finally:
             await runlog.close()
     state = {"ok": "done"}.get(record.state, record.state)

@@ -61,6 +61,12 @@ class MemorySource:
     async def cancel(self) -> None:
         self.task.cancel()
 
+    async def info(self) -> dict[str, Any] | None:
+        import json
+
+        path = pipeline_dir(self.volume, self.run_id) / "run.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
 
 def _plan(ws: Workspace, run_id: str) -> Plan:
     project = load_project_config(ws.configs_file)
@@ -164,3 +170,54 @@ async def test_a_live_client_gets_the_history_first_and_every_event_once(
     done.set_result(None)
     await asyncio.wait_for(task, 30)
     assert got == [f"before {i}" for i in range(5)] + [f"after {i}" for i in range(5)] + ["last"]
+
+
+async def test_attach_collects_a_finished_run_once_and_cancel_reaches_the_run(
+    ws: Workspace, volume: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import remote.app as app
+    from remote import attach
+
+    plan = _plan(ws, "2030-01-01_000200-fedcba")
+    jobs_q, runs_q = MemoryQueue(), MemoryQueue()
+    spawner = InProcessSpawner(app.train, app.validate_matchup, app.validate_all)
+
+    def backend(w: Workspace, p: Plan) -> ModalBackend:
+        return ModalBackend(w, spawner=spawner, progress=jobs_q, run_id=p.run_id)
+
+    async def nothing() -> None:
+        return None
+
+    remote_options = plan.options.model_copy(update={"deploy": False}).model_dump(mode="json")
+    remote = asyncio.ensure_future(
+        run_in_container(
+            remote_options, plan.run_id, volume, backend, nothing,
+            snapshot=data_snapshot(ws), queue=runs_q,
+        )
+    )  # fmt: skip
+    await asyncio.wait_for(asyncio.shield(remote), 300)
+    source = MemorySource(runs_q, volume, plan.run_id, remote)
+    monkeypatch.setattr(
+        app, "attach_backend", lambda run_id: DetachedBackend(run_id, source=source)
+    )
+
+    out = io.StringIO()
+    code = await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=out)
+    assert code == 0, out.getvalue()
+    assert "attached to run" in out.getvalue()
+    first = attach.collected_record(ws, plan.run_id)
+    assert first is not None
+    # A second attach (this client again, or after a crash) deploys nothing.
+    again = io.StringIO()
+    assert await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=again) == 0
+    assert "already collected here" in again.getvalue()
+    assert len(list(ws.runs_dir.glob(f"{plan.run_id}*.json"))) == 1
+
+    # Cancel from any client reaches the run's call.
+    running = asyncio.ensure_future(asyncio.sleep(3600))
+    source.task = running
+    await attach._attach(ws, plan.run_id, cancel=True, deploy=True, out=io.StringIO())
+    await asyncio.sleep(0)
+    assert running.cancelled()

@@ -5,6 +5,7 @@ test_remote_run.py."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -282,3 +283,32 @@ async def test_the_endpoint_answers_422(ws: Workspace, monkeypatch: pytest.Monke
     with pytest.raises(HTTPException) as info:
         await a.start_training.local({"validation_games": 10**12})
     assert info.value.status_code == 422 and "games" in info.value.detail
+
+
+# --- detached runs: the choice of backend and the commands ---------------------------------------
+
+
+def test_runs_from_ewtui_and_main_are_detached(ws: Workspace) -> None:
+    from core.config import load_project_config
+    from core.plan import RunOptions, build_plan
+    from remote.app import make_backend
+    from remote.detached import DetachedBackend
+
+    plan = build_plan(load_project_config(ws.configs_file), RunOptions(backend="modal"), ws)
+    assert isinstance(make_backend(ws, plan), DetachedBackend)  # orchestrated on Modal
+    assert isinstance(make_backend(ws, plan, own_app=False), DetachedBackend)  # `modal run`
+    inside = make_backend(ws, plan, spawner=object())  # type: ignore[arg-type]
+    assert isinstance(inside, ModalBackend)  # the `pipeline` function spawns the jobs
+
+
+@pytest.mark.parametrize("argv", [["runs", "--backend", "modal"], ["attach", "2030-01-01_x"]])
+def test_attach_and_runs_without_a_token_exit_3_with_the_fix(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from tui.cli import main
+
+    for key in [k for k in os.environ if k.startswith("MODAL_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path / "none.toml"))
+    assert main(argv) == 3
+    assert "modal token new" in capsys.readouterr().err

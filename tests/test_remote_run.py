@@ -5,6 +5,7 @@ backend with an in-memory queue and an in-process spawner standing in for Modal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tarfile
 from io import BytesIO
@@ -458,8 +459,10 @@ async def test_a_preempted_body_resumes_from_its_last_committed_checkpoint(
     body = asyncio.ensure_future(
         run_on_volume(job, snap, plan.run_id, None, commit=commit_then_preempt, reload=nothing)
     )
-    with pytest.raises(asyncio.CancelledError):
-        await body
+    # The job runner ends `tune` and reports the job cancelled, or the body is cut short.
+    with contextlib.suppress(asyncio.CancelledError):
+        out = await body
+        assert JobResult.model_validate(out).state == "cancelled"
     shutil.rmtree(volume)
     shutil.copytree(committed, volume)  # the volume as the preempted container left it
     job_root = volume / "experiments" / plan.run_id / spec.id
