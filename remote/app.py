@@ -37,6 +37,7 @@ from core.plan import Plan
 from core.snapshot import DATA_FILES, RUST_FILES, allowed
 from remote import worker
 from remote.backend import ModalBackend, ModalSpawner, Spawner, data_snapshot
+from remote.costs import PIPELINE_CPU, PIPELINE_MEMORY_GIB
 from remote.detached import DetachedBackend
 from remote.limits import check_plan
 from remote.names import (
@@ -323,6 +324,9 @@ async def trained_weights(run_id: str) -> dict[str, dict[str, str]]:
 
 PIPELINE_CONTAINER: dict[str, Any] = {
     "volumes": {VOLUME_MOUNT: volume},
+    # It only waits for the jobs and relays their events (the cost estimate counts this size).
+    "cpu": PIPELINE_CPU,
+    "memory": int(PIPELINE_MEMORY_GIB * 1024),
     # Every job with all its retries, plus the overhead; a run's own limit is set at spawn.
     "timeout": RESOURCES.pipeline_timeout_s(),
     "scaledown_window": RESOURCES.scaledown_window_s,
