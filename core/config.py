@@ -85,14 +85,35 @@ class ValidationSettings(_Strict):
     timeout_s: float | None = Field(None, gt=0)
 
 
+MODAL_MAX_TIMEOUT_S = 24 * 3600
+"""Modal's longest timeout of one attempt of a function (modal.com/docs/guide/timeouts)."""
+MODAL_MAX_RETRIES = 10
+"""The most retries this project lets a job ask Modal for."""
+MODAL_RETRY_DELAY_S = 5.0
+"""The pause before Modal retries a job (`modal.Retries(initial_delay=...)`)."""
+PIPELINE_OVERHEAD_S = 1800
+"""What a detached run spends outside its jobs: the image build on first use, container starts,
+the merge and saving. Part of the `pipeline` function's timeout."""
+
+
 class Resources(_Strict):
     cpu: int = Field(gt=0)
+    """Physical cores (Modal's `cpu` unit: two hyperthreads each)."""
     memory_gib: int = Field(gt=0)
-    timeout_s: int = Field(gt=0)
-    retries: int = Field(0, ge=0)
+    timeout_s: int = Field(gt=0, le=MODAL_MAX_TIMEOUT_S)
+    """Seconds one attempt may run (Modal's limit: 24 h per attempt)."""
+    retries: int = Field(0, ge=0, le=MODAL_MAX_RETRIES)
+
+    def attempts_s(self, timeout_s: float | None = None) -> float:
+        """The longest a job can take with its retries: every attempt to its timeout."""
+        t = timeout_s or self.timeout_s
+        return (self.retries + 1) * t + self.retries * MODAL_RETRY_DELAY_S
 
 
 class ModalResources(_Strict):
+    """The ``[modal]`` section: container sizes per function, Modal's prices and what a run
+    spends besides its jobs."""
+
     # Factories, not instances: an instance here would build the validator at import.
     train: Resources = Field(
         default_factory=lambda: Resources(cpu=16, memory_gib=8, timeout_s=7200, retries=1)
@@ -101,6 +122,19 @@ class ModalResources(_Strict):
         default_factory=lambda: Resources(cpu=32, memory_gib=16, timeout_s=3600, retries=1),
         alias="validate",
     )
+    price_per_core_hour: float = Field(0.04716, ge=0, le=1000)
+    """Price of one physical core (one `cpu` unit) for an hour of reservation."""
+    price_per_gib_hour: float = Field(0.00799, ge=0, le=1000)
+    """Price of one GiB of reserved memory for an hour."""
+    prices_read: str = "2026-11-29"
+    """When the prices above were read from Modal's published prices."""
+    scaledown_window_s: int = Field(2, ge=2, le=3600)
+    """How long an idle container stays up (and billed) after its job; a batch job wants it
+    short. Modal takes 2 s to 1 h."""
+    container_start_s: float = Field(30.0, ge=0, le=3600)
+    """Billed seconds per container before its job starts (image pull, snapshot)."""
+    image_build_s: float = Field(900.0, ge=0, le=MODAL_MAX_TIMEOUT_S)
+    """The image build on first use (compiling rust/); later runs reuse the cached image."""
 
     model_config = ConfigDict(
         extra="forbid", populate_by_name=True, defer_build=True, allow_inf_nan=False
@@ -109,6 +143,38 @@ class ModalResources(_Strict):
     @property
     def validation(self) -> Resources:
         return self.validate_
+
+    def pipeline_timeout_s(
+        self,
+        *,
+        trains: bool = True,
+        validates: bool = True,
+        validation_timeout_s: float | None = None,
+    ) -> int:
+        """The timeout of the `pipeline` function for a run: every phase's jobs with all their
+        retries (the jobs of a phase run in parallel), plus the overhead outside the jobs."""
+        total = float(PIPELINE_OVERHEAD_S)
+        if trains:
+            total += self.train.attempts_s()
+        if validates:
+            total += self.validation.attempts_s(validation_timeout_s)
+        return int(total + 0.999)
+
+    @model_validator(mode="after")
+    def _fits(self) -> ModalResources:
+        need = self.pipeline_timeout_s()
+        if need > MODAL_MAX_TIMEOUT_S:
+            raise ValueError(timeout_problem(need))
+        return self
+
+
+def timeout_problem(need_s: float) -> str:
+    """Why a run cannot be orchestrated on Modal: its jobs' timeouts and retries are too long."""
+    return (
+        f"a run needs up to {need_s / 3600:.1f} h (train and validate timeout_s x (retries + 1), "
+        f"plus {PIPELINE_OVERHEAD_S // 60} min), over Modal's 24 h limit for the function that "
+        "orchestrates it: lower timeout_s or retries in [modal.train] / [modal.validate]"
+    )
 
 
 def _check_fitness_weights(w: tuple[float, float, float] | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -59,7 +60,11 @@ class RunOptions(BaseModel):
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("%Y-%m-%d_%H%M%S")
+    """A run id: its start time (so ids sort by it) and a random part, so runs started in the
+    same second, on this machine or another writing to the same Modal volume, never share one.
+    It is fixed when the plan is built, before any backend exists."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%d_%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
 
 
 class Plan(BaseModel):

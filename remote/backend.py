@@ -42,7 +42,7 @@ from remote.preflight import (
     is_volume_full,
     modal_problem,
 )
-from remote.relay import decode_item
+from remote.relay import decode_item, dropped_count
 
 DRAIN_BATCH = 100
 """Queue items read per `get_many` call (each item is a batch of event lines)."""
@@ -52,6 +52,20 @@ END_GRACE_S = 10.0
 """After a call returns, how long to wait for its last relayed events before giving up on them."""
 
 Spec = Job
+
+STARTING_APP = (
+    "starting the Modal app: the first run builds its image (compiling rust/, about 15 min), "
+    "later runs reuse it"
+)
+
+
+def dashboard_url(app_id: str) -> str:
+    return f"https://modal.com/id/{app_id}"
+
+
+def app_line(app_id: str) -> str:
+    """Where a user watches a run's app: its dashboard page and the command for its logs."""
+    return f"modal app {app_id}: {dashboard_url(app_id)} (logs: modal app logs {app_id})"
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,8 @@ class ModalSpawner:
     train: Any
     validate_matchup: Any
     validate_all: Any
+    app_id: str | None = None
+    """The running app the calls go to (`ap-...`), shown to the user with its dashboard URL."""
 
     async def spawn(
         self, spec: Spec, snapshot: bytes, run_id: str, progress: Any, timeout_s: float | None
@@ -215,8 +231,11 @@ class ModalBackend:
         self._stack = contextlib.AsyncExitStack()
         self._start_lock: asyncio.Lock | None = None
         self._start_error: str | None = None
+        self.app_id: str | None = None
         self.relayed_items = 0
         self.drain_errors = 0
+        # Progress lines each job's relay reported lost (its queue was full or unreachable).
+        self.dropped: dict[str, int] = {}
         # Send-to-receive delays of the latest relayed items (container and local clocks).
         self.relay_latency_s: deque[float] = deque(maxlen=1000)
 
@@ -271,6 +290,7 @@ class ModalBackend:
             assert self._connect is not None
             # The image is built (or taken from Modal's cache) here, on the first job.
             self._spawner = await self._connect(self._stack)
+        self.app_id = getattr(self._spawner, "app_id", None)
         if self._progress is None:
             import modal
 
@@ -299,6 +319,26 @@ class ModalBackend:
             for item in items:
                 self._dispatch(item, now)
 
+    @property
+    def dropped_lines(self) -> int:
+        """Progress lines lost by the relays of this run (the jobs themselves are unaffected)."""
+        return sum(self.dropped.values())
+
+    def _note_dropped(self, item: Any) -> None:
+        n = dropped_count(item)
+        job_id = str(item.get("job", "")) if isinstance(item, dict) else ""
+        before = self.dropped.get(job_id, 0)
+        if n <= before:
+            return
+        self.dropped[job_id] = n
+        job = self._jobs.get(job_id)
+        if job is not None:
+            msg = (
+                f"modal: {n - before} progress lines of this job were lost ({n} in all): the "
+                "progress queue was full or unreachable; the job and its results are unaffected"
+            )
+            job.emit(JobEvent(job_id, None, LogEvent(level="warn", msg=msg, t=time.time())))
+
     def _dispatch(self, item: Any, now: float) -> None:
         events, ended = decode_item(item)
         self.relayed_items += 1
@@ -312,6 +352,7 @@ class ModalBackend:
                 job.running = True
                 job.emit(JobStateChanged(ev.job_id, "running", f"container {ev.container_id}"))
             job.emit(ev)
+        self._note_dropped(item)
         if ended is not None and (job := self._jobs.get(ended)) is not None:
             job.ended.set()
 
@@ -349,9 +390,13 @@ class ModalBackend:
         logs: asyncio.Task[None] | None = None
         try:
             emit(JobStateChanged(spec.id, "queued", f"{spec.cores} cores on Modal"))
+            if self._connect is not None and self._snapshot is None:
+                emit(JobEvent(spec.id, None, LogEvent(msg=STARTING_APP, t=time.time())))
             await self._start()
             if self._start_error is not None:
                 return finish("failed", self._start_error)
+            if self.app_id:
+                emit(JobEvent(spec.id, None, LogEvent(msg=app_line(self.app_id), t=time.time())))
             assert self._snapshot is not None
             timeout_s = self.validation_timeout_s if isinstance(spec, ValidateJob) else None
             try:

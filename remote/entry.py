@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
+
+from pydantic import ValidationError
 
 from core.backend import Backend
 from core.config import load_project_config
@@ -22,6 +25,7 @@ from core.errors import EwtuiError, ExitCode, UsageError
 from core.events import PipelineEvent
 from core.fsutil import atomic_write_bytes
 from core.heldout import listing_headline
+from core.jobs import JobResult
 from core.paths import Workspace
 from core.plan import Plan, RunOptions, build_plan
 from core.runner import run_pipeline
@@ -86,8 +90,15 @@ async def run_main(
         where = lines[1] if len(lines) > 1 else ""
         print(f"error: {where}: {lines[-1].strip()}", file=printer.out)
         return ExitCode.USAGE
-    backend = make_backend(ws, plan)
+    try:
+        backend = make_backend(ws, plan)
+    except EwtuiError as exc:  # a timeout that does not fit, no checkout to build from
+        print(f"error: {exc}", file=printer.out)
+        return exc.exit_code
     print(plan_line(plan, backend), file=printer.out, flush=True)
+    from remote.costs import modal_estimate
+
+    print(modal_estimate(plan).describe(project.pricing.currency), file=printer.out, flush=True)
     record = await run_pipeline(plan, backend, ws, printer)
     currency = project.pricing.currency
     print(render_run_summary(record, currency), file=printer.out, flush=True)
@@ -150,22 +161,93 @@ def web_options(body: dict[str, Any]) -> dict[str, Any]:
     return opts.model_dump(mode="json")
 
 
+def web_request(body: Any, ws: Workspace) -> tuple[dict[str, Any], int]:
+    """The run options of a POST body and the timeout of its `pipeline` call, checked as the
+    CLI checks its flags, against the data the app was deployed with: known keys, an existing
+    preset and config, counts and timeouts within their limits. Raises `UsageError` (or
+    `ConfigError`) with the reason in one line."""
+    from core.config import ValidationSettings
+    from remote.limits import check_plan
+
+    if not isinstance(body, dict):
+        raise UsageError("the body must be a JSON object of run options")
+    try:
+        options = web_options(body)
+        plan = build_plan(load_project_config(ws.configs_file), RunOptions(**options), ws)
+        # The plan copies the request's values in unchecked; their limits apply here.
+        ValidationSettings.model_validate(plan.validation.model_dump())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise UsageError(f"{where}: {first['msg']}") from None
+    return options, check_plan(plan)
+
+
+class _Publishing:
+    """A backend that also puts each job's result into the run's event stream."""
+
+    def __init__(self, inner: Backend, publish: Callable[[JobResult], None]) -> None:
+        self._inner = inner
+        self._publish = publish
+        self.name = inner.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def run(self, spec: Any, emit: Any) -> JobResult:
+        result: JobResult = await self._inner.run(spec, emit)
+        self._publish(result)
+        return result
+
+
 async def run_in_container(
     options: dict[str, Any],
     run_id: str,
     volume_root: Path,
     make_backend: BackendFactory,
     commit: Callable[[], Awaitable[None]],
+    *,
+    snapshot: bytes | None = None,
+    queue: Any = None,
+    about: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A run inside Modal: jobs fan out to the app's functions; the run record and the merged
-    validation go to the volume under experiments/<run_id>/pipeline/."""
-    from remote.names import VOLUME_EXPERIMENTS
+    """A run inside Modal: jobs fan out to the app's functions; the run record, the merged
+    validation and the run's event stream go to the volume under experiments/<run_id>/pipeline/
+    (and the events to the clients that follow it, through `queue`). With a `snapshot` the run
+    uses that data/ (the user's); without, the data baked into the image (HTTP runs)."""
+    import tempfile
 
-    out_dir = volume_root / VOLUME_EXPERIMENTS / run_id / "pipeline"
-    ws = Workspace(Path(str(IMAGE_WORKSPACE)), out_dir)
-    project = load_project_config(ws.configs_file)
-    plan = build_plan(project, RunOptions.model_validate(options), ws, run_id=run_id)
-    record = await run_pipeline(plan, make_backend(ws, plan), ws, LinePrinter(sys.stdout))
+    from core.fsutil import atomic_write_text
+    from core.snapshot import safe_extract
+    from remote.runlog import RUN_FILE, RunLog, pipeline_dir
+
+    out_dir = pipeline_dir(volume_root, run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info = {"run_id": run_id, "options": options, "started": time.time(), **(about or {})}
+    atomic_write_text(out_dir / RUN_FILE, json.dumps({**info, "state": "running"}))
+    runlog = RunLog(volume_root, run_id, queue, commit)
+    await runlog.start()
+    with tempfile.TemporaryDirectory(prefix="ewtui-run-") as tmp:
+        base = Path(str(IMAGE_WORKSPACE))
+        if snapshot is not None:
+            base = Path(tmp)
+            safe_extract(snapshot, base / "data")
+        ws = Workspace(base, out_dir)
+        try:
+            project = load_project_config(ws.configs_file)
+            plan = build_plan(project, RunOptions.model_validate(options), ws, run_id=run_id)
+            backend = _Publishing(make_backend(ws, plan), runlog)
+            printer = LinePrinter(sys.stdout)  # the container's log: `modal app logs APP_ID`
+
+            def emit(ev: PipelineEvent) -> None:
+                runlog(ev)
+                printer(ev)
+
+            record = await run_pipeline(plan, backend, ws, emit)
+        finally:
+            await runlog.close()
+    state = {"ok": "done"}.get(record.state, record.state)
+    atomic_write_text(out_dir / RUN_FILE, json.dumps({**info, "state": state}))
     await commit()
     return {"run_id": run_id, "state": record.state, "record": json.loads(record.model_dump_json())}
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -66,8 +67,33 @@ def container_id() -> str:
 
 
 def container_cores() -> int | None:
+    """The physical cores the function reserved (what Modal bills), from the app."""
     raw = os.environ.get(CORES_ENV)
     return int(raw) if raw and raw.isdigit() and int(raw) > 0 else None
+
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def cgroup_cpu_limit(path: Path = CGROUP_CPU_MAX) -> float | None:
+    """The CPU limit of this container's cgroup (v2 `cpu.max`: quota and period), in hardware
+    threads; None without a limit or a readable file."""
+    try:
+        quota, period = path.read_text().split()[:2]
+        return int(quota) / int(period) if quota != "max" and int(period) > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def container_threads(cpu_max: Path = CGROUP_CPU_MAX) -> tuple[int, str]:
+    """The hardware threads this container really has, measured (not assumed from the `cpu`
+    it reserved): the CPUs it may run on, capped by its cgroup's limit. And how it was found."""
+    visible = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    visible = visible or os.cpu_count() or 1
+    limit = cgroup_cpu_limit(cpu_max)
+    threads = visible if limit is None else max(1, min(visible, int(limit + 1e-9)))
+    how = f"{visible} CPUs visible" + (f", cgroup limit {limit:g}" if limit is not None else "")
+    return threads, how
 
 
 def resumable_experiment(root: Path) -> Path | None:
@@ -135,13 +161,27 @@ async def run_on_volume(
     waiting = False
     commits: set[asyncio.Task[None]] = set()
 
+    # Training writes to local disk, where `tune` keeps its logs open; at each checkpoint the
+    # experiment is copied to the volume (every file there closed) and committed, so what a
+    # retry finds is a committed checkpoint, whatever happens to this container.
+    local_out = (
+        Path(tempfile.mkdtemp(prefix="ewtui-train-")) if isinstance(spec, TrainJob) else None
+    )
+
+    async def save() -> None:
+        if local_out is not None:
+            await asyncio.to_thread(mirror, local_out, root)
+        await commit()
+
     async def commit_later(delay: float) -> None:
         nonlocal last_commit, waiting
         await asyncio.sleep(delay)
         waiting = False
         last_commit = time.monotonic()
-        with contextlib.suppress(Exception):  # the final commit reports a lasting problem
-            await commit()
+        try:
+            await save()
+        except Exception as exc:  # the next checkpoint tries again; the final save must work
+            note(f"checkpoint not saved on the volume yet: {type(exc).__name__}: {exc}", "warn")
 
     def emit(ev: PipelineEvent) -> None:
         nonlocal waiting
@@ -172,25 +212,32 @@ async def run_on_volume(
         # Another container may have written this job's directory (a preempted attempt).
         await reload()
         root.mkdir(parents=True, exist_ok=True)
-        cores = container_cores()
-        if cores is not None and spec.cores > cores:
-            spec = spec.model_copy(update={"cores": cores})
-        os.environ["RAYON_NUM_THREADS"] = str(spec.cores)
-        if isinstance(spec, TrainJob) and (prev := resumable_experiment(root)) is not None:
+        # One thread per hardware thread the container has: a Modal `cpu` is a physical core
+        # of two hyperthreads, and the reservation is billed whether they work or not.
+        billed = container_cores() or spec.cores
+        threads, how = container_threads()
+        note(f"container: {threads} threads for {billed} reserved cores ({how})")
+        spec = spec.model_copy(update={"cores": threads})
+        os.environ["RAYON_NUM_THREADS"] = str(threads)
+        if local_out is not None and (prev := resumable_experiment(root)) is not None:
             note(f"resuming {prev.name}, started by an earlier attempt of this job", "warn")
-            spec = ResumedTrainJob(**spec.model_dump(), resume=str(prev))
+            here = local_out / prev.name
+            await asyncio.to_thread(shutil.copytree, prev, here)
+            spec = ResumedTrainJob(**spec.model_dump(), resume=str(here))
         with tempfile.TemporaryDirectory(prefix="ewtui-ws-") as tmp:
             # The snapshot holds data/ alone: the binaries come with the image.
             safe_extract(snapshot, Path(tmp) / "data")
-            # Training writes straight to the volume (its checkpoints must outlive the
-            # container); validation writes to scratch and keeps its report on the volume.
-            out_dir = _scratch(run_id) if isinstance(spec, ValidateJob) else root
+            # Training writes to local disk and is copied to the volume at each checkpoint;
+            # validation writes to scratch and keeps its report on the volume; a merge writes
+            # its report on the volume.
+            out_dir = local_out or (_scratch(run_id) if isinstance(spec, ValidateJob) else root)
             ws = Workspace(tmp, experiments_dir=out_dir)
             bins = ensure_binaries(ws)
             limit = None
             if modal_timeout_s:
                 limit = modal_timeout_s - min(TIMEOUT_MARGIN_S, modal_timeout_s / 10)
             result = await run_job(spec, ws, bins, emit, container_id=cid, timeout_s=limit)
+            result.cores = billed  # what the run record bills: the reserved physical cores
             if result.state == "timeout":
                 result.error = fix_for_timeout(spec.id, modal_timeout_s)
             if isinstance(spec, ValidateJob):
@@ -199,7 +246,9 @@ async def run_on_volume(
                 # Its text is in the result; scratch only has to hold the shared weights.
                 spec.output_file(ws).unlink(missing_ok=True)
         await stop_checkpoint_commits()
-        await commit()
+        await save()
+        if local_out is not None:
+            result.outputs = {k: _on_volume(v, local_out, root) for k, v in result.outputs.items()}
     except OSError as exc:
         msg = FIX_VOLUME_FULL if is_volume_full(exc) else f"{type(exc).__name__}: {exc}"
         now = time.time()
@@ -213,11 +262,50 @@ async def run_on_volume(
             job_id=spec.id, kind=spec.kind, state="failed", error=str(exc), started=now,
             finished=now, container_id=cid,
         )  # fmt: skip
+    except asyncio.CancelledError:
+        # Cancelled (by the user, or a container being stopped): keep the latest checkpoint on
+        # the volume for a later resume, if there is still time.
+        await stop_checkpoint_commits()
+        with contextlib.suppress(Exception):
+            await asyncio.shield(save())
+        raise
     finally:
         await stop_checkpoint_commits()
         if relay is not None:
             await relay.close()
+        if local_out is not None:
+            shutil.rmtree(local_out, ignore_errors=True)
     return result.model_dump(mode="json")
+
+
+def _on_volume(path: str, local: Path, root: Path) -> str:
+    """An output path of a training job as it is on the volume."""
+    with contextlib.suppress(ValueError):
+        return str(root / Path(path).relative_to(local))
+    return path
+
+
+def mirror(src: Path, dst: Path) -> list[Path]:
+    """Copy every new or changed file under ``src`` to ``dst``, each through a temporary file
+    renamed into place (a reader never sees half a file, and no file on the volume stays open).
+    Temporary files of the binaries (dot names, ``.tmp``) are skipped. Returns what was copied."""
+    copied: list[Path] = []
+    for f in sorted(src.rglob("*")):
+        rel = f.relative_to(src)
+        if not f.is_file() or any(p.startswith(".") for p in rel.parts) or f.suffix == ".tmp":
+            continue
+        target = dst / rel
+        st = f.stat()
+        with contextlib.suppress(OSError):
+            t = target.stat()
+            if t.st_size == st.st_size and t.st_mtime_ns == st.st_mtime_ns:
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.part")
+        shutil.copy2(f, tmp)
+        os.replace(tmp, target)
+        copied.append(rel)
+    return copied
 
 
 # --- reading the volume ----------------------------------------------------------------------

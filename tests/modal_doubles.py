@@ -3,7 +3,9 @@
 change:
 
 - `MemoryQueue`: an in-process stand-in for `modal.Queue`: the same `put.aio` / `get_many.aio`
-  calls, the same partitions and the same `queue.Empty` on a timeout;
+  calls, the same partitions, `queue.Empty` on a timeout, and Modal's behaviour with a full
+  partition (a blocking put waits, for ever without a timeout, then raises `queue.Full`); faults
+  can be injected (`fail_puts`, `hang_puts`);
 - `InProcessSpawner`: runs the app's function bodies here with `.local()`, each call an asyncio
   task.
 """
@@ -34,12 +36,18 @@ class _Aio:
 
 
 class MemoryQueue:
-    def __init__(self) -> None:
+    def __init__(self, *, capacity: int = MAX_PARTITION_ITEMS) -> None:
         self._parts: dict[str | None, deque[bytes]] = defaultdict(deque)
         self._cond: asyncio.Condition | None = None
         self.put = _Aio(self._put)
         self.get_many = _Aio(self._get_many)
         self.puts = 0
+        self.capacity = capacity
+        self.fail_puts: BaseException | None = None
+        """Raised by every put while set (a network error, a server fault)."""
+        self.hang_puts = False
+        """Every put waits until its timeout (a connection that stopped answering)."""
+        self.put_timeouts: list[float | None] = []
 
     def _condition(self) -> asyncio.Condition:
         # Created lazily so the queue can be built outside the event loop that uses it.
@@ -51,15 +59,30 @@ class MemoryQueue:
         self, v: Any, block: bool = True, timeout: float | None = None, *,
         partition: str | None = None, partition_ttl: int = 86400,
     ) -> None:  # fmt: skip
+        self.put_timeouts.append(timeout)
+        if self.fail_puts is not None:
+            raise self.fail_puts
         # Pickled like Modal does, so an item that could not cross the wire fails here as well.
         data = pickle.dumps(v)
         if len(data) > MAX_ITEM_BYTES:
             raise ValueError(f"queue item of {len(data)} bytes is over Modal's 1 MiB limit")
         part = self._parts[partition]
-        if len(part) >= MAX_PARTITION_ITEMS:
-            raise queue.Full(f"partition {partition!r} holds {MAX_PARTITION_ITEMS} items")
         cond = self._condition()
+        if self.hang_puts:
+            await asyncio.sleep(timeout if timeout is not None else 3600 * 24)
+            raise TimeoutError("put timed out")
         async with cond:
+            if len(part) >= self.capacity:
+                if not block:
+                    raise queue.Full(f"partition {partition!r} holds {self.capacity} items")
+                # Modal retries a put into a full partition until its timeout, or for ever.
+                try:
+                    await asyncio.wait_for(
+                        cond.wait_for(lambda: len(part) < self.capacity), timeout
+                    )
+                except TimeoutError:
+                    full = f"partition {partition!r} holds {self.capacity} items"
+                    raise queue.Full(full) from None
             part.append(data)
             self.puts += 1
             cond.notify_all()
@@ -79,6 +102,7 @@ class MemoryQueue:
             out: list[Any] = []
             while part and len(out) < n_values:
                 out.append(pickle.loads(part.popleft()))
+            cond.notify_all()  # room for waiting puts
             return out
 
 

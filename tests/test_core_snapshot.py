@@ -1,53 +1,92 @@
 import io
+import os
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from core.errors import UnsafeArchive
-from core.snapshot import make_snapshot, safe_extract
+from core.snapshot import make_snapshot, safe_extract, snapshot_files
 
 
 def tree(root: Path) -> None:
+    """A data/ directory with what the jobs read and everything that must stay home."""
     files = {
-        "data/rules.toml": "life = 30\n",
-        "rust/engine/src/lib.rs": "// lib\n",
-        "core/x.py": "x = 1\n",
-        "rust/target/release/tune": "binary",
-        "experiments/run/summary.json": "{}",
-        ".git/HEAD": "ref",
-        "core/__pycache__/x.cpython-311.pyc": "pyc",
+        "rules.toml": "life = 30\n",
+        "cards/argentum.toml": "[[card]]\n",
+        "decks/argentum/iron.toml": "cards = []\n",
+        "configs/training.toml": "[pricing]\n",
+        "weights/generalist.toml": "a = 1\n",
+        "weights/spec.json": "{}",
+        "weights/specialists/argentum.toml": "a = 2\n",
+        # Not read by any job, or possibly a secret: none of these may leave the machine.
+        "weights/.history/generalist_20260101_000000.toml": "old",
+        "weights/.generalist.toml.x1y2.tmp": "half-written",
         ".env": "SECRET=1",
-        ".env.local": "SECRET=2",
-        "deploy/server.pem": "pem",
-        "deploy/id.key": "key",
+        ".envrc": "export AWS_SECRET=1",
+        "prod.env": "SECRET=3",
+        ".pgpass": "db:5432:*:me:pw",
+        "kubeconfig": "apiVersion: v1",
+        ".docker/config.json": '{"auths": {}}',
+        "configs/secrets.toml": "token = 'x'",
+        "configs/token.json": "{}",
+        "configs/api_token.txt": "x",
+        "configs/service-account.json": "{}",
+        "configs/notes.txt": "a note",
+        "cards/deploy.pem": "pem",
+        "decks/argentum/id.key": "key",
         ".modal.toml": "[default]\ntoken_id='x'",
         "credentials.json": "{}",
-        "data/weights/.history/generalist_20260101_000000.toml": "old",
+        "target/release/tune": "binary",
+        "cards/__pycache__/x.pyc": "pyc",
     }
     for rel, text in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
-    (root / "link_out").symlink_to("/etc/passwd")
+    (root / "cards" / "link_out.toml").symlink_to("/etc/passwd")
+    outside = root.parent / "aws-credentials"
+    outside.write_text("[default]\naws_secret_access_key = x\n")
+    os.link(outside, root / "weights" / "specialists" / "symbiote.toml")  # a hard link
 
 
-def test_snapshot_keeps_sources_and_drops_outputs_caches_and_secrets(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
+SENT = {
+    "rules.toml",
+    "cards/argentum.toml",
+    "decks/argentum/iron.toml",
+    "configs/training.toml",
+    "weights/generalist.toml",
+    "weights/spec.json",
+    "weights/specialists/argentum.toml",
+}
+
+
+def test_snapshot_is_an_allow_list_of_what_the_jobs_read(tmp_path: Path) -> None:
+    root = tmp_path / "data"
     tree(root)
     data = make_snapshot(root)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         names = set(tar.getnames())
-    assert names == {"data/rules.toml", "rust/engine/src/lib.rs", "core/x.py"}
+    assert names == SENT
 
 
 def test_snapshot_round_trips_through_safe_extract(tmp_path: Path) -> None:
-    root = tmp_path / "ws"
+    root = tmp_path / "data"
     tree(root)
     out = tmp_path / "out"
     extracted = safe_extract(make_snapshot(root), out)
-    assert sorted(extracted) == ["core/x.py", "data/rules.toml", "rust/engine/src/lib.rs"]
-    assert (out / "rust/engine/src/lib.rs").read_text() == "// lib\n"
+    assert set(extracted) == SENT
+    assert (out / "weights/specialists/argentum.toml").read_text() == "a = 2\n"
+
+
+def test_the_shipped_data_is_sent_whole() -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    shipped = {
+        p.relative_to(data).as_posix()
+        for p in data.rglob("*")
+        if p.is_file() and ".history" not in p.parts and p.suffix in (".toml", ".json")
+    }
+    assert {p.as_posix() for p in snapshot_files(data)} >= shipped
 
 
 def tar_with(member: tarfile.TarInfo, payload: bytes = b"x") -> bytes:
@@ -80,6 +119,9 @@ def member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.
         (member("link", tarfile.SYMTYPE, "/etc/passwd"), "link"),
         (member("hard", tarfile.LNKTYPE, "fine.txt"), "link"),
         (member("dev", tarfile.CHRTYPE), "not a regular file"),
+        (member(""), "empty name"),
+        (member("./"), "empty name"),
+        (member("/".join(["d"] * 2500) + "/f.txt"), "deeper than"),
     ],
 )
 def test_unsafe_archives_are_rejected_and_nothing_is_written(

@@ -65,6 +65,14 @@ def test_entrypoints_show_their_flags_offline(
     assert out.returncode == 0, out.stderr
     for flag in flags:
         assert flag in out.stdout
+    import remote.app as a
+
+    doc, options = a.ENTRYPOINT_HELP[entry]
+    text = " ".join(out.stdout.split())
+    assert doc in text  # the command says what it does
+    for help_text in options.values():
+        assert help_text in text  # and every option what it means
+    assert "--no-no-" not in out.stdout
 
 
 def test_functions_ask_for_the_configured_containers() -> None:
@@ -344,14 +352,58 @@ async def test_modal_spawner_spawns_the_right_function_and_wraps_the_call() -> N
     assert log[-1][0] == "all"
 
 
-def test_image_layers_leave_build_output_and_history_out() -> None:
-    from modal import FilePatternMatcher
-
+def test_image_layers_take_only_what_the_build_and_the_jobs_read() -> None:
     import remote.app as a
 
-    rust = FilePatternMatcher(*a.RUST_IGNORE)
-    assert rust(Path("target/release/tune")) and rust(Path("engine/target/debug/x"))
-    assert not rust(Path("engine/src/lib.rs")) and not rust(Path("Cargo.lock"))
+    assert a.rust_ignored(Path("target/release/tune")) and a.rust_ignored(Path("engine/x.orig"))
+    assert a.rust_ignored(Path(".env")) and a.rust_ignored(Path("engine/src/secrets.rs"))
+    assert not a.rust_ignored(Path("engine/src/lib.rs")) and not a.rust_ignored(Path("Cargo.lock"))
+    assert not a.rust_ignored(Path("jobs/src/bin/tune.rs"))
     assert a.data_ignored(Path("weights/.history/generalist_20300101_000000.toml"))
     assert a.data_ignored(Path("configs/.env")) and a.data_ignored(Path("deploy.pem"))
+    assert a.data_ignored(Path("configs/secrets.toml")) and a.data_ignored(Path("notes.txt"))
     assert not a.data_ignored(Path("weights/specialists/argentum.toml"))
+
+
+def test_rust_layers_come_first_and_no_python_change_touches_them() -> None:
+    import remote.app as a
+
+    layers = a.image_layers(["pydantic~=2.10", "tomli-w~=1.0"])
+    kinds = [k for k, _, _ in layers]
+    build = layers.index(("run_commands", (a.BUILD,), {}))
+    python = [i for i, (k, _, _) in enumerate(layers) if k in ("uv_pip_install", "env")]
+    python.append(kinds.index("add_local_python_source"))
+    assert kinds[:4] == ["apt_install", "run_commands", "add_local_dir", "run_commands"]
+    assert build == 3 and all(i > build for i in python)
+    # A bumped pin changes nothing before the build, so Modal's cache keeps the binaries.
+    bumped = a.image_layers(["pydantic~=2.11", "tomli-w~=1.1", "extra==1"])
+    assert bumped[: build + 1] == layers[: build + 1]
+    # Every shell step stops at the first failing command, pipes included.
+    for step in (a.RUSTUP, a.BUILD):
+        assert step.startswith("bash -c 'set -euo pipefail; ")
+    assert "| sh" not in a.RUSTUP  # the installer is downloaded, then run
+    assert "rm -rf target /root/.cargo/registry" in a.BUILD
+
+
+def test_a_failing_download_fails_its_build_step(tmp_path: Path) -> None:
+    import remote.app as a
+
+    step = a.bash("false | cat", "touch reached")
+    out = subprocess.run(step, shell=True, cwd=tmp_path, check=False, capture_output=True)
+    assert out.returncode != 0 and not (tmp_path / "reached").exists()
+
+
+def test_a_non_editable_install_finds_the_checkout_or_says_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import remote.app as a
+
+    # Installed in site-packages: no rust/ beside the package.
+    site = tmp_path / "site-packages" / "remote"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(a, "__file__", str(site / "app.py"))
+    monkeypatch.chdir(REPO)
+    assert a.source_root() == REPO  # run from the checkout: its rust/ and data/ are used
+    monkeypatch.chdir(tmp_path)
+    assert a.source_root() is None
+    assert "pip install -e ." in a.FIX_SOURCE and "\n" not in a.FIX_SOURCE

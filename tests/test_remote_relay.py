@@ -3,13 +3,21 @@ decoding that ignores what it does not understand."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from modal_doubles import MAX_ITEM_BYTES, MemoryQueue
 
 from core.events import JobEvent, JobStateChanged, LogEvent, ProgressEvent
-from remote.relay import MAX_BATCH_BYTES, QueueRelay, decode_item, event_line
+from remote.relay import (
+    MAX_BATCH_BYTES,
+    MAX_BUFFER_BYTES,
+    QueueRelay,
+    decode_item,
+    dropped_count,
+    event_line,
+)
 
 
 async def _all(q: MemoryQueue, partition: str) -> list[Any]:
@@ -76,3 +84,72 @@ def test_decoding_keeps_the_binary_fields_and_skips_garbage() -> None:
     assert evs[1].event.model_dump()["novel"] == [1, 2]  # unknown types are kept whole
     for junk in (None, "text", {"lines": "nope"}, {"job": "j"}):
         assert decode_item(junk) == ([], None)
+
+
+# --- a relay that can only lose progress, never the job ------------------------------------------
+
+
+def _log(i: int) -> JobEvent:
+    return JobEvent("j", "ta-1", LogEvent(msg=f"line {i}"))
+
+
+async def test_a_full_queue_drops_and_counts_lines_and_close_returns() -> None:
+    # Nobody drains and the partition holds 3 items: Modal would retry these puts for ever.
+    q = MemoryQueue(capacity=3)
+    relay = QueueRelay(q, "run-f", "j", "ta-1", interval_s=0.01, put_timeout_s=0.05)
+    await relay.start()
+    for i in range(10):
+        relay.emit(_log(i))
+        await asyncio.sleep(0.03)  # one batch per flush
+    started = time.monotonic()
+    await relay.close()
+    assert time.monotonic() - started < 2.0
+    assert all(t == relay.put_timeout_s for t in q.put_timeouts)  # every put is bounded
+    items = await _all(q, "run-f")
+    assert len(items) == 3
+    delivered = sum(len(decode_item(i)[0]) for i in items)
+    assert relay.dropped_lines == 10 - delivered > 0
+    # The count travels with each later item, so the client learns what it missed.
+    assert [dropped_count(i) for i in items] == sorted(dropped_count(i) for i in items)
+
+
+async def test_a_failing_put_never_ends_the_flusher_or_raises_from_close() -> None:
+    q = MemoryQueue()
+    q.fail_puts = ConnectionError("network is unreachable")
+    relay = QueueRelay(q, "run-e", "j", "ta-1", interval_s=0.01)
+    await relay.start()
+    for i in range(5):
+        relay.emit(_log(i))
+    await asyncio.sleep(0.05)
+    q.fail_puts = None  # the network is back: later lines get through, with the count
+    relay.emit(_log(5))
+    await relay.close()
+    items = await _all(q, "run-e")
+    assert relay.dropped_lines == 5
+    assert [e.event.msg for i in items for e in decode_item(i)[0]] == ["line 5"]  # type: ignore[union-attr]
+    assert items[-1]["end"] is True and dropped_count(items[-1]) == 5
+
+
+async def test_close_is_bounded_when_puts_hang() -> None:
+    q = MemoryQueue()
+    q.hang_puts = True  # a connection that stopped answering
+    relay = QueueRelay(
+        q, "run-h", "j", "ta-1", interval_s=0.01, put_timeout_s=0.1, close_timeout_s=0.5
+    )
+    await relay.start()
+    for i in range(3):
+        relay.emit(_log(i))
+    started = time.monotonic()
+    await relay.close()  # no exception
+    assert time.monotonic() - started < 1.5
+    assert relay.dropped_lines == 3
+
+
+def test_the_buffer_is_bounded() -> None:
+    relay = QueueRelay(MemoryQueue(), "run-b", "j", None)
+    big = "x" * 100_000
+    n = MAX_BUFFER_BYTES // 100_000 + 50
+    for _ in range(n):
+        relay.emit(JobEvent("j", None, LogEvent(msg=big)))
+    assert relay._buf_bytes <= MAX_BUFFER_BYTES
+    assert relay.dropped_lines >= 50 and relay.dropped_lines + len(relay._buf) == n

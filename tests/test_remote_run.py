@@ -5,6 +5,7 @@ backend with an in-memory queue and an in-process spawner standing in for Modal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tarfile
 from io import BytesIO
@@ -425,3 +426,71 @@ async def test_a_job_near_its_modal_timeout_stops_saves_and_says_how_to_fix_it(
     assert "timeout_s" in (res.error or "") and "\n" not in (res.error or "")
     # What it trained so far stays on the volume, ready to resume.
     assert list((volume / "experiments" / plan.run_id / spec.id).glob("*/checkpoint.json"))
+
+
+async def test_a_preempted_body_resumes_from_its_last_committed_checkpoint(
+    ws: Workspace, volume: Path, tmp_path: Path
+) -> None:
+    """Only what a commit made durable survives a preemption: the volume is set back to its
+    state at the first checkpoint's commit, and a new attempt continues from there to the same
+    weights as an uninterrupted run."""
+    import shutil
+
+    from remote.worker import run_on_volume
+
+    plan = _plan(ws, "modal", "2030-01-01_000060", single="argentum")
+    base = plan.train_jobs()[0]
+    spec = base.model_copy(update={"config": base.config.model_copy(update={"generations": 40})})
+    job = spec.model_dump(mode="json")
+    snap = data_snapshot(ws)
+    committed = tmp_path / "committed"
+    body: asyncio.Task[Any] | None = None
+
+    async def commit_then_preempt() -> None:
+        nonlocal body
+        if body is not None:  # the first commit: keep what it made durable, then lose the rest
+            shutil.copytree(volume, committed)
+            body.cancel()
+            body = None
+
+    async def nothing() -> None:
+        return None
+
+    body = asyncio.ensure_future(
+        run_on_volume(job, snap, plan.run_id, None, commit=commit_then_preempt, reload=nothing)
+    )
+    # The job runner ends `tune` and reports the job cancelled, or the body is cut short.
+    with contextlib.suppress(asyncio.CancelledError):
+        out = await body
+        assert JobResult.model_validate(out).state == "cancelled"
+    shutil.rmtree(volume)
+    shutil.copytree(committed, volume)  # the volume as the preempted container left it
+    job_root = volume / "experiments" / plan.run_id / spec.id
+    [exp] = list(job_root.iterdir())
+    ck = json.loads((exp / "checkpoint.json").read_text())
+    assert not (exp / "summary.json").exists()
+    assert {p.name for p in exp.iterdir()} >= {"config.toml", "checkpoint.json", "events.jsonl"}
+    assert not [p for p in exp.rglob("*") if p.name.startswith(".")]  # no half-copied file
+
+    q = MemoryQueue()
+    out = await run_on_volume(job, snap, plan.run_id, q, commit=nothing, reload=nothing)
+    res = JobResult.model_validate(out)
+    assert res.state == "ok", res.error
+    assert [d.name for d in job_root.iterdir()] == [exp.name]
+    gens = [
+        e.event.gen
+        for e in _events(await _drain(q, plan.run_id))
+        if isinstance(e.event, GenerationEvent)
+    ]
+    assert gens[0] > 1 and gens[-1] == 40 and ck
+    assert (exp / "summary.json").is_file()
+    assert all(v.startswith(str(volume)) for v in res.outputs.values() if v.startswith("/"))
+
+    other = tmp_path / "other-volume"
+    other.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EWTUI_VOLUME_ROOT", str(other))
+        whole = JobResult.model_validate(
+            await run_on_volume(job, snap, plan.run_id, None, commit=nothing, reload=nothing)
+        )
+    assert whole.artifacts["weights.toml"] == res.artifacts["weights.toml"]

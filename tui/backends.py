@@ -4,6 +4,8 @@ protocol, and no other module of tui imports remote."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.backend import Backend
 from core.errors import BackendUnavailable
 from core.paths import Workspace
@@ -19,6 +21,21 @@ def make_backend(ws: Workspace, plan: Plan) -> Backend:
     from core.local import LocalBackend
 
     return LocalBackend(ws, cores=plan.budget_cores)
+
+
+def modal_attach() -> Any:
+    """`remote.attach` (attach, runs), after the same offline pre-flight as a Modal run."""
+    try:
+        from remote.preflight import modal_problem
+
+        problem = modal_problem()
+    except ImportError:
+        problem = "the Modal backend is not installed"
+    if problem:
+        raise BackendUnavailable(problem)
+    import remote.attach
+
+    return remote.attach
 
 
 def _modal_backend(ws: Workspace, plan: Plan) -> Backend:

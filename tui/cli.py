@@ -227,6 +227,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="games per new pairing with an MCTS bot (default: [ladder] mcts_games)",
     )
+    att = sub.add_parser(
+        "attach",
+        help="follow a run on Modal (started here or elsewhere) to its end, then deploy its "
+        "weights here through the deploy gate",
+    )
+    att.add_argument("run_id", metavar="RUN_ID", help="the run's id (ewtui runs --backend modal)")
+    att.add_argument("--cancel", action="store_true", help="cancel the run on Modal instead")
+    att.add_argument(
+        "--no-deploy", dest="attach_no_deploy", action="store_true",
+        help="follow and record the run, but leave data/weights/ alone",
+    )  # fmt: skip
+    runs = sub.add_parser("runs", help="list the runs on Modal with their state")
+    runs.add_argument(
+        "--backend", dest="runs_backend", choices=("modal",), required=True,
+        help="where the runs are (modal: the runs on the Modal volume)",
+    )  # fmt: skip
     rb = wsub.add_parser("rollback", help="restore the weights replaced by the last deploy")
     rb.add_argument("--list", action="store_true", help="list the backups instead")
     return p
@@ -508,7 +524,21 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return _cmd_weights(args)
     if args.command == "ladder":
         return _cmd_ladder(args)
+    if args.command in ("attach", "runs"):
+        return _cmd_modal_runs(args)
     return _cmd_app(args)
+
+
+def _cmd_modal_runs(args: argparse.Namespace) -> int:
+    """`attach` and `runs --backend modal`: small front ends of remote.attach."""
+    from tui.backends import modal_attach
+
+    attach = modal_attach()
+    if args.command == "runs":
+        return attach.runs_main()
+    return attach.attach_main(
+        _workspace(args), args.run_id, cancel=args.cancel, deploy=not args.attach_no_deploy
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,223 @@
+"""Detached runs, offline: the `pipeline` function's body runs here (its jobs through the
+in-process spawner, its event stream through the in-memory queue), and clients follow it with
+`DetachedBackend`: one that leaves part way (a closed laptop), one that attaches later and
+deploys the weights here through the local pipeline's gate, exactly like a local run."""
+
+from __future__ import annotations
+
+import asyncio
+import queue as stdlib_queue
+from pathlib import Path
+from typing import Any
+
+import pytest
+from modal_doubles import InProcessSpawner, MemoryQueue
+
+from core.config import load_project_config
+from core.events import GenerationEvent, JobEvent, PipelineEvent
+from core.paths import Workspace
+from core.plan import Plan, RunOptions, build_plan
+from core.runner import run_pipeline
+from remote.backend import ModalBackend, data_snapshot
+from remote.detached import DetachedBackend, Follower
+from remote.entry import run_in_container
+from remote.runlog import EVENTS_FILE, clients_partition, pipeline_dir
+
+pytestmark = pytest.mark.filterwarnings("ignore:The .* function is executing locally")
+
+
+@pytest.fixture
+def volume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_bin_dir: Path) -> Path:
+    vol = tmp_path / "volume"
+    vol.mkdir()
+    monkeypatch.setenv("EWTUI_VOLUME_ROOT", str(vol))
+    monkeypatch.setenv("EWTUI_BIN_DIR", str(real_bin_dir))
+    monkeypatch.setenv("EWTUI_CONTAINER_CORES", "2")
+    return vol
+
+
+class MemorySource:
+    """A client's view of a detached run, over the in-memory queue and the volume directory."""
+
+    def __init__(self, q: MemoryQueue, volume: Path, run_id: str, task: asyncio.Task[Any]):
+        self.q, self.volume, self.run_id, self.task = q, volume, run_id, task
+
+    async def register(self, partition: str) -> None:
+        await self.q.put.aio(partition, partition=clients_partition(self.run_id))
+
+    async def receive(self, partition: str, timeout_s: float) -> list[Any]:
+        try:
+            return await self.q.get_many.aio(100, timeout=timeout_s, partition=partition)
+        except stdlib_queue.Empty:
+            return []
+
+    async def ended(self) -> bool:
+        return self.task.done()
+
+    async def events_file(self) -> str:
+        path = pipeline_dir(self.volume, self.run_id) / EVENTS_FILE
+        return path.read_text() if path.is_file() else ""
+
+    async def cancel(self) -> None:
+        self.task.cancel()
+
+    async def info(self) -> dict[str, Any] | None:
+        import json
+
+        path = pipeline_dir(self.volume, self.run_id) / "run.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _plan(ws: Workspace, run_id: str) -> Plan:
+    project = load_project_config(ws.configs_file)
+    opts = RunOptions(backend="modal", preset="smoke", mode="train-only", single="generalist")
+    return build_plan(project, opts, ws, run_id=run_id)
+
+
+async def test_a_run_goes_on_without_its_client_and_the_next_one_deploys_it(
+    ws: Workspace, volume: Path
+) -> None:
+    import remote.app as app
+
+    plan = _plan(ws, "2030-01-01_000100-abcdef")
+    jobs_q, runs_q = MemoryQueue(), MemoryQueue()
+    spawner = InProcessSpawner(app.train, app.validate_matchup, app.validate_all)
+
+    def backend(w: Workspace, p: Plan) -> ModalBackend:
+        return ModalBackend(w, spawner=spawner, progress=jobs_q, run_id=p.run_id)
+
+    async def nothing() -> None:
+        return None
+
+    remote_options = plan.options.model_copy(update={"deploy": False}).model_dump(mode="json")
+    remote = asyncio.ensure_future(
+        run_in_container(
+            remote_options, plan.run_id, volume, backend, nothing,
+            snapshot=data_snapshot(ws), queue=runs_q,
+        )
+    )  # fmt: skip
+    source = MemorySource(runs_q, volume, plan.run_id, remote)
+
+    # The first client sees a generation, then its laptop closes: its jobs end `interrupted`,
+    # nothing is deployed here, and the run goes on.
+    seen = asyncio.Event()
+
+    def first_emit(ev: PipelineEvent) -> None:
+        if isinstance(ev, JobEvent) and isinstance(ev.event, GenerationEvent):
+            seen.set()
+
+    first = DetachedBackend(plan.run_id, source=source)
+    follow = asyncio.ensure_future(run_pipeline(plan, first, ws, first_emit))
+    await asyncio.wait_for(seen.wait(), 120)
+    follow.cancel()
+    left = await follow
+    assert left.state == "interrupted" and not left.deploys
+    assert not remote.done()
+
+    out = await asyncio.wait_for(remote, 300)
+    assert out["state"] == "ok"
+
+    # A client that attaches after the end gets every event from the volume, then deploys the
+    # trained weights here through the gate, as a local run would.
+    events: list[PipelineEvent] = []
+    second = DetachedBackend(plan.run_id, source=source)
+    plan2 = plan.model_copy(update={"run_id": plan.run_id})
+    record = await run_pipeline(plan2, second, ws, events.append)
+    assert record.state == "ok", record.errors
+    assert second.remote_record is not None and second.remote_record.state == "ok"
+    gens = [
+        e.event.gen
+        for e in events
+        if isinstance(e, JobEvent) and isinstance(e.event, GenerationEvent)
+    ]
+    assert gens == sorted(gens) and gens[0] == 1  # the whole history, in order, once
+    assert record.deploy_decisions  # the local gate decided
+    trained = out["record"]["jobs"][0]["result"]
+    assert trained["state"] == "ok"
+
+
+async def test_a_live_client_gets_the_history_first_and_every_event_once(
+    tmp_path: Path,
+) -> None:
+    from core.events import LogEvent
+    from remote.runlog import RunLog
+
+    q = MemoryQueue()
+
+    async def nothing() -> None:
+        return None
+
+    runlog = RunLog(tmp_path, "r1", q, nothing)
+    await runlog.start()
+    for i in range(5):
+        runlog(JobEvent("j", None, LogEvent(msg=f"before {i}")))
+    await runlog.flush()
+    done = asyncio.get_running_loop().create_future()
+    got: list[str] = []
+    source = MemorySource(q, tmp_path, "r1", done)  # type: ignore[arg-type]
+    follower = Follower(
+        source, lambda ev: got.append(getattr(getattr(ev, "event", None), "msg", ""))
+    )
+    task = asyncio.ensure_future(follower.follow())
+    await asyncio.sleep(0.2)
+    for i in range(5):
+        runlog(JobEvent("j", None, LogEvent(msg=f"after {i}")))
+    await runlog.flush()
+    await asyncio.sleep(2.5)
+    # The run ends without a last event reaching this client: it reads the volume's file.
+    runlog(JobEvent("j", None, LogEvent(msg="last")))
+    await runlog.close()
+    done.set_result(None)
+    await asyncio.wait_for(task, 30)
+    assert got == [f"before {i}" for i in range(5)] + [f"after {i}" for i in range(5)] + ["last"]
+
+
+async def test_attach_collects_a_finished_run_once_and_cancel_reaches_the_run(
+    ws: Workspace, volume: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import remote.app as app
+    from remote import attach
+
+    plan = _plan(ws, "2030-01-01_000200-fedcba")
+    jobs_q, runs_q = MemoryQueue(), MemoryQueue()
+    spawner = InProcessSpawner(app.train, app.validate_matchup, app.validate_all)
+
+    def backend(w: Workspace, p: Plan) -> ModalBackend:
+        return ModalBackend(w, spawner=spawner, progress=jobs_q, run_id=p.run_id)
+
+    async def nothing() -> None:
+        return None
+
+    remote_options = plan.options.model_copy(update={"deploy": False}).model_dump(mode="json")
+    remote = asyncio.ensure_future(
+        run_in_container(
+            remote_options, plan.run_id, volume, backend, nothing,
+            snapshot=data_snapshot(ws), queue=runs_q,
+        )
+    )  # fmt: skip
+    await asyncio.wait_for(asyncio.shield(remote), 300)
+    source = MemorySource(runs_q, volume, plan.run_id, remote)
+    monkeypatch.setattr(
+        app, "attach_backend", lambda run_id: DetachedBackend(run_id, source=source)
+    )
+
+    out = io.StringIO()
+    code = await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=out)
+    assert code == 0, out.getvalue()
+    assert "attached to run" in out.getvalue()
+    first = attach.collected_record(ws, plan.run_id)
+    assert first is not None
+    # A second attach (this client again, or after a crash) deploys nothing.
+    again = io.StringIO()
+    assert await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=again) == 0
+    assert "already collected here" in again.getvalue()
+    assert len(list(ws.runs_dir.glob(f"{plan.run_id}*.json"))) == 1
+
+    # Cancel from any client reaches the run's call.
+    running = asyncio.ensure_future(asyncio.sleep(3600))
+    source.task = running
+    await attach._attach(ws, plan.run_id, cancel=True, deploy=True, out=io.StringIO())
+    await asyncio.sleep(0)
+    assert running.cancelled()
