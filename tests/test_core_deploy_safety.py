@@ -129,3 +129,14 @@ def test_weights_deploy_of_identical_weights_says_so(ws: Workspace) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "identical, nothing deployed" in proc.stdout
     assert W.history(ws) == []
+
+
+def test_rollback_list_names_the_deploy_source(ws: Workspace) -> None:
+    W.deploy_many(
+        ws,
+        [("exp/weights.toml", _weights(ws, 0.1), "generalist")],
+        experiments={"generalist": ("experiments/2026-01-01_0000_g", "done")},
+    )
+    proc = _cli(ws, "weights", "rollback", "--list")
+    assert proc.returncode == 0, proc.stderr
+    assert "replaced by experiments/2026-01-01_0000_g" in proc.stdout

@@ -378,7 +378,8 @@ def _cmd_weights(args: argparse.Namespace) -> int:
         if not entries:
             print(f"no backups in {ws.history_dir}")
         for e in entries:
-            print(f"{e.stamp:<18} {e.target:<11} {e.path}")
+            source = f"  (replaced by {e.source})" if e.source else ""
+            print(f"{e.stamp:<18} {e.target:<11} {e.path}{source}")
         return ExitCode.OK
     restored = W.rollback(ws)
     for e in restored:
