@@ -340,3 +340,22 @@ def test_the_app_exits_nonzero_after_a_crash(
     monkeypatch.setattr(tui_app.EwtuiApp, "on_mount", boom, raising=False)
     monkeypatch.setattr(tui_app.EwtuiApp, "run", functools.partialmethod(App.run, headless=True))
     assert main([]) == 1
+
+
+def test_a_read_only_runs_directory_is_a_config_error(
+    ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EROFS (a read-only mount: root too meets it) when the record is created."""
+    real_mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: object, **kw: object) -> None:
+        if self == ws.runs_dir:
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        real_mkdir(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    project = load_project_config(ws.configs_file)
+    plan = build_plan(project, RunOptions(mode="validate-only", preset="smoke"), ws)
+    pipe = Pipeline(plan, LocalBackend(ws, cores=2, bins=fake_bins), ws, lambda _ev: None)
+    with pytest.raises(ConfigError, match="cannot write the run record: Read-only file system"):
+        asyncio.run(pipe.run())
