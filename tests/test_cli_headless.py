@@ -67,20 +67,19 @@ def test_plain_lines_and_json_out() -> None:
 def test_modal_backend_is_built_from_the_plan_and_closed_after_the_run(
     ws: Workspace, fake_bins: Binaries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Modal backend takes the project's resources, the plan's run id and validation
-    timeout; whatever backend a run used is closed when it ends."""
+    """A Modal run is detached (orchestrated on Modal, followed from here) under the plan's
+    run id; whatever backend a run used is closed when it ends."""
     import remote.preflight
-    from remote.backend import ModalBackend
+    from remote.detached import DetachedBackend
 
     monkeypatch.setattr(remote.preflight, "modal_problem", lambda: None)
     project = load_project_config(ws.configs_file)
     options = RunOptions(backend="modal", mode="validate-only", validation_timeout=90)
     plan = build_plan(project, options, ws, run_id="2026-03-04_050607")
     backend = make_backend(ws, plan)
-    assert isinstance(backend, ModalBackend)
-    assert backend.resources == project.modal
+    assert isinstance(backend, DetachedBackend)
     assert backend.run_id == "2026-03-04_050607"
-    assert backend.validation_timeout_s == 90
+    assert backend.capacity_cores == project.modal.train.cpu * len(plan.training)
 
     closed: list[str] = []
 
