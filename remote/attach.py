@@ -38,8 +38,10 @@ def collected_record(ws: Workspace, run_id: str) -> Path | None:
             rec = RunRecord.model_validate_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        # A client that detached left its record interrupted: that run is not collected yet.
         deploy = rec.phases.get("deploy")
-        if deploy is not None and deploy.state in ("done", "skipped") and rec.finished:
+        ended = rec.effective_state() in ("done", "failed")
+        if ended and deploy is not None and deploy.state in ("done", "skipped"):
             return path
     return None
 

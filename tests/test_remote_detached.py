@@ -6,6 +6,7 @@ deploys the weights here through the local pipeline's gate, exactly like a local
 from __future__ import annotations
 
 import asyncio
+import json
 import queue as stdlib_queue
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,17 @@ async def test_attach_collects_a_finished_run_once_and_cancel_reaches_the_run(
         app, "attach_backend", lambda run_id: DetachedBackend(run_id, source=source)
     )
 
+    # A record left by a client that detached does not count as collected.
+    ws.runs_dir.mkdir(parents=True, exist_ok=True)
+    left = ws.runs_dir / f"{plan.run_id}.json"
+    left.write_text(
+        json.dumps({"run_id": plan.run_id, "state": "interrupted", "backend": "modal", "plan": {},
+                    "phases": {"deploy": {"state": "skipped"}},
+                    "started": 1.0, "finished": 2.0, "estimate": {"core_hours": 0,
+                    "price_per_core_hour": 0, "cost": 0}})
+    )  # fmt: skip
+    assert attach.collected_record(ws, plan.run_id) is None
+
     out = io.StringIO()
     code = await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=out)
     assert code == 0, out.getvalue()
@@ -213,7 +225,7 @@ async def test_attach_collects_a_finished_run_once_and_cancel_reaches_the_run(
     again = io.StringIO()
     assert await attach._attach(ws, plan.run_id, cancel=False, deploy=True, out=again) == 0
     assert "already collected here" in again.getvalue()
-    assert len(list(ws.runs_dir.glob(f"{plan.run_id}*.json"))) == 1
+    assert len(list(ws.runs_dir.glob(f"{plan.run_id}*.json"))) == 2  # the detached one, ours
 
     # Cancel from any client reaches the run's call.
     running = asyncio.ensure_future(asyncio.sleep(3600))
