@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from core.events import Emit, JobEvent, JobStateChanged, LogEvent, PipelineEvent, RunFinished
 from core.jobs import Job, JobResult, JobState
 from core.record import RunRecord
-from remote.backend import app_line
+from remote.backend import STARTING_APP, app_line
 from remote.runlog import decode, parse_events_file
 
 RECEIVE_WAIT_S = 2.0
@@ -209,6 +209,8 @@ class DetachedBackend:
         waiting.result = loop.create_future()
         emit(JobStateChanged(spec.id, "queued", f"on Modal, run {self.run_id}"))
         try:
+            if self.source is None:
+                emit(JobEvent(spec.id, None, LogEvent(msg=STARTING_APP, t=time.time())))
             await self._ensure_following()
             app_id = getattr(self.source, "app_id", None)
             if app_id:

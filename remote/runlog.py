@@ -51,6 +51,9 @@ RUN_FILE = "run.json"
 FLUSH_S = 0.5
 PUT_TIMEOUT_S = 5.0
 MAX_ITEM_BYTES = 256 * 1024
+CLIENT_MAX_FAILURES = 3
+"""A client whose puts failed this many times in a row is dropped (it left, its partition is
+full); one that comes back registers again and gets the whole history."""
 HISTORY_LINES = 200_000
 """Events kept in memory for clients that register late (older ones stay on the volume)."""
 
@@ -148,6 +151,7 @@ class RunLog:
     _history: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=HISTORY_LINES))
     _unwritten: list[str] = field(default_factory=list)
     _clients: dict[str, int] = field(default_factory=dict)  # partition -> last seq sent
+    _failures: dict[str, int] = field(default_factory=dict)
     _seq: int = 0
     _task: asyncio.Task[None] | None = None
     _last_commit: float = 0.0
@@ -175,8 +179,13 @@ class RunLog:
     async def flush(self, *, final: bool = False) -> None:
         if self._unwritten:
             lines, self._unwritten = self._unwritten, []
-            with self.events_file.open("a", encoding="utf-8") as f:
-                f.write("".join(line + "\n" for line in lines))
+            try:
+                self.events_file.parent.mkdir(parents=True, exist_ok=True)
+                with self.events_file.open("a", encoding="utf-8") as f:
+                    f.write("".join(line + "\n" for line in lines))
+            except OSError as exc:  # a full volume: the clients still get them live
+                log.warning("run events not written: %s", exc)
+                self._unwritten = lines + self._unwritten
         await self._fan_out()
         if final or time.monotonic() - self._last_commit >= self.commit_every_s:
             self._last_commit = time.monotonic()
@@ -214,6 +223,15 @@ class RunLog:
                     self._clients[name] = todo[-1][0]
 
     async def _put(self, partition: str, lines: list[str]) -> bool:
+        assert self.queue is not None
+        ok = await self._put_once(partition, lines)
+        self._failures[partition] = 0 if ok else self._failures.get(partition, 0) + 1
+        if self._failures[partition] >= CLIENT_MAX_FAILURES:
+            self._clients.pop(partition, None)
+            self._failures.pop(partition, None)
+        return ok
+
+    async def _put_once(self, partition: str, lines: list[str]) -> bool:
         assert self.queue is not None
         try:
             await asyncio.wait_for(

@@ -233,3 +233,22 @@ async def test_attach_collects_a_finished_run_once_and_cancel_reaches_the_run(
     await attach._attach(ws, plan.run_id, cancel=True, deploy=True, out=io.StringIO())
     await asyncio.sleep(0)
     assert running.cancelled()
+
+
+async def test_a_client_that_left_is_dropped_and_the_run_goes_on(tmp_path: Path) -> None:
+    from core.events import LogEvent
+    from remote.runlog import CLIENT_MAX_FAILURES, RunLog
+
+    q = MemoryQueue(capacity=1)  # the client's partition fills: it stopped reading
+
+    async def nothing() -> None:
+        return None
+
+    runlog = RunLog(tmp_path, "r2", q, nothing, put_timeout_s=0.05)
+    await q.put.aio("gone-client", partition=clients_partition("r2"))
+    for i in range(CLIENT_MAX_FAILURES + 2):
+        runlog(JobEvent("j", None, LogEvent(msg=f"line {i}")))
+        await runlog.flush()
+    assert runlog._clients == {}  # dropped after its puts kept failing
+    lines = (pipeline_dir(tmp_path, "r2") / EVENTS_FILE).read_text().splitlines()
+    assert len(lines) == CLIENT_MAX_FAILURES + 2  # the volume's copy has every event
