@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.backend import Backend
+from core.config import PIPELINE_OVERHEAD_S, Resources
 from core.cost import estimate_core_hours
 from core.errors import ConfigError, EwtuiError
 from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished, finite_json
@@ -96,6 +97,14 @@ class Pipeline:
             rec.finished = now
         rec.state = state
         rec.detail = detail
+
+    def _deadline_s(self, res: Resources, timeout_s: float | None) -> float | None:
+        """How long the pipeline waits for a job of this phase before its backstop. On Modal a
+        failed or preempted attempt is retried on a fresh container with a fresh timeout, and
+        the first jobs wait for the image: every attempt and that overhead must fit."""
+        if timeout_s is None or self.plan.options.backend != "modal":
+            return timeout_s
+        return res.attempts_s(timeout_s) + PIPELINE_OVERHEAD_S
 
     async def _run_jobs(self, specs: list[TrainJob | ValidateJob], timeout_s: float | None) -> None:
         async def one(spec: TrainJob | ValidateJob) -> JobResult:
@@ -182,7 +191,8 @@ class Pipeline:
     async def _train(self) -> None:
         specs: list[TrainJob | ValidateJob] = list(self.plan.train_jobs())
         self._phase("train", "started", f"{len(specs)} jobs")
-        await self._run_jobs(specs, float(self.plan.resources.train.timeout_s))
+        train = self.plan.resources.train
+        await self._run_jobs(specs, self._deadline_s(train, float(train.timeout_s)))
         self._end_jobs_phase("train", "train")
 
     async def _gate(self) -> None:
@@ -298,7 +308,8 @@ class Pipeline:
         specs: list[TrainJob | ValidateJob] = list(self.plan.validate_jobs(weights))
         detail = "sequential" if self.plan.options.sequential else f"{len(specs)} faction pairs"
         self._phase("validate", "started", detail)
-        await self._run_jobs(specs, self.plan.validation.timeout_s)
+        res = self.plan.resources.validation
+        await self._run_jobs(specs, self._deadline_s(res, self.plan.validation.timeout_s))
         self._end_jobs_phase("validate", "validate")
 
     async def _save_validation(self) -> None:

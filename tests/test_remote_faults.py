@@ -312,3 +312,23 @@ def test_attach_and_runs_without_a_token_exit_3_with_the_fix(
     monkeypatch.setenv("MODAL_CONFIG_PATH", str(tmp_path / "none.toml"))
     assert main(argv) == 3
     assert "modal token new" in capsys.readouterr().err
+
+
+def test_the_pipeline_waits_for_every_modal_attempt_before_its_backstop(ws: Workspace) -> None:
+    from core.config import PIPELINE_OVERHEAD_S, load_project_config
+    from core.pipeline import Pipeline
+    from core.plan import RunOptions, build_plan
+
+    class Named:
+        name = "modal"
+
+    project = load_project_config(ws.configs_file)
+    res = project.modal.train
+    modal_run = Pipeline(build_plan(project, RunOptions(backend="modal"), ws), Named(), ws, print)  # type: ignore[arg-type]
+    # A retried training job (a preemption) takes two timeouts; it must not be cut at one.
+    wait = modal_run._deadline_s(res, float(res.timeout_s))
+    assert wait == res.attempts_s() + PIPELINE_OVERHEAD_S
+    assert wait is not None and wait > (res.retries + 1) * res.timeout_s
+    assert modal_run._deadline_s(res, None) is None
+    local = Pipeline(build_plan(project, RunOptions(), ws), Named(), ws, print)  # type: ignore[arg-type]
+    assert local._deadline_s(res, 100.0) == 100.0  # no retries on this machine
