@@ -620,6 +620,12 @@ async def main(
         # `modal run` has started the app; `modal run --detach` keeps the run going without us.
         return make_backend(ws, plan, own_app=False)
 
+    print(
+        "the run is orchestrated on Modal; with `modal run --detach` it goes on if this machine "
+        "disconnects, and `ewtui attach RUN_ID` follows it again",
+        file=sys.stderr,
+    )
+
     code = await run_main(
         backend,
         mode=mode,
