@@ -201,6 +201,44 @@ impl SpellTarget {
     }
 }
 
+/// The shape of the legal actions that play a card from hand: what the action names. Every
+/// card of one shape has the same targets in a given position, so legal-action listing works
+/// out each shape's targets once per decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PlayShape {
+    /// A creature: an empty own lane.
+    Lane,
+    /// A support: no target, when a support slot is free.
+    Support,
+    /// A spell without a target.
+    Untargeted,
+    /// A spell at an enemy creature.
+    EnemyCreature,
+    /// A spell at an own creature.
+    AllyCreature,
+    /// A spell at any creature.
+    AnyCreature,
+    /// A spell at an enemy creature or the enemy player.
+    EnemyAny,
+}
+
+impl PlayShape {
+    pub const COUNT: usize = 7;
+
+    pub fn of(kind: CardKind, target: SpellTarget) -> PlayShape {
+        match (kind, target) {
+            (CardKind::Creature, _) => PlayShape::Lane,
+            (CardKind::Support, _) => PlayShape::Support,
+            (CardKind::Spell, SpellTarget::None) => PlayShape::Untargeted,
+            (CardKind::Spell, SpellTarget::EnemyCreature) => PlayShape::EnemyCreature,
+            (CardKind::Spell, SpellTarget::AllyCreature) => PlayShape::AllyCreature,
+            (CardKind::Spell, SpellTarget::AnyCreature) => PlayShape::AnyCreature,
+            (CardKind::Spell, SpellTarget::EnemyAny) => PlayShape::EnemyAny,
+        }
+    }
+}
+
 /// Whom an effect touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selector {

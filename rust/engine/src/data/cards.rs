@@ -8,8 +8,8 @@ use toml::Table;
 use super::DataError;
 use super::toml_read::{Entry, read_table};
 use crate::card::{
-    CardDef, CardId, CardKind, Effect, EffectKind, Keyword, Keywords, Selector, SpellTarget,
-    Trigger,
+    CardDef, CardId, CardKind, Effect, EffectKind, Keyword, Keywords, PlayShape, Selector,
+    SpellTarget, Trigger,
 };
 use crate::faction::Faction;
 
@@ -19,6 +19,7 @@ pub struct CardInfo {
     pub cost: u8,
     pub kind: CardKind,
     pub target: SpellTarget,
+    pub shape: PlayShape,
     pub triggers: u8,
 }
 
@@ -27,6 +28,7 @@ impl CardInfo {
         cost: u8::MAX,
         kind: CardKind::Creature,
         target: SpellTarget::None,
+        shape: PlayShape::Lane,
         triggers: 0,
     };
 }
@@ -221,6 +223,7 @@ impl CardDb {
             cost,
             kind,
             target,
+            shape: PlayShape::of(kind, target),
             triggers,
         };
         self.defs.push(CardDef {
@@ -250,6 +253,12 @@ impl CardDb {
     #[inline]
     pub fn info(&self, id: CardId) -> CardInfo {
         self.infos[id as usize]
+    }
+
+    /// The packed facts of every possible id, for loops that look up many cards.
+    #[inline]
+    pub fn infos(&self) -> &[CardInfo; 256] {
+        &self.infos
     }
 
     pub fn id_of(&self, name: &str) -> Option<CardId> {

@@ -5,8 +5,7 @@
 
 use crate::action::{Action, ActionBuf, ENEMY_FACE, NONE, OWN_FACE, OWN_LANE};
 use crate::card::{
-    CardDef, CardId, CardKind, Effect, EffectKind, Keyword, Keywords, Selector, SpellTarget,
-    Trigger,
+    CardDef, CardId, CardKind, Effect, EffectKind, Keyword, Keywords, Selector, Trigger,
 };
 use crate::data::{Deck, GameData};
 use crate::rules::{MAX_DECK, MAX_HAND, MAX_LANES, MAX_SUPPORTS};
@@ -313,7 +312,8 @@ impl GameState {
 
     #[inline]
     pub fn is_terminal(&self) -> bool {
-        self.status != Status::Ongoing
+        // A pattern test: the derived `PartialEq` compares the payload too.
+        !matches!(self.status, Status::Ongoing)
     }
 
     /// The winner once the game is over (`None` while ongoing or on a draw).

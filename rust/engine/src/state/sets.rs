@@ -17,6 +17,8 @@ pub(crate) struct Sets {
     pub(super) guard: u8,
     /// Creatures that may attack now (see `GameState::can_attack`).
     pub(super) ready: u8,
+    /// Creatures with Ranged (they reach every lane).
+    pub(super) ranged: u8,
     /// Hand positions holding the first copy of their card: identical cards list one set of
     /// actions.
     pub(super) firsts: u16,
@@ -28,6 +30,7 @@ impl Sets {
         stealth: 0,
         guard: 0,
         ready: 0,
+        ranged: 0,
         firsts: 0,
     };
 
@@ -64,6 +67,7 @@ impl Sets {
         self.stealth &= keep;
         self.guard &= keep;
         self.ready &= keep;
+        self.ranged &= keep;
     }
 
     /// The sets of `p`, computed from its lanes and hand.
@@ -86,6 +90,7 @@ impl Sets {
         self.occupied = (self.occupied & keep) | put(!c.is_empty());
         self.stealth = (self.stealth & keep) | put(c.has(Keyword::Stealth));
         self.guard = (self.guard & keep) | put(c.has(Keyword::Guard));
+        self.ranged = (self.ranged & keep) | put(c.has(Keyword::Ranged));
         self.ready = (self.ready & keep) | put(GameState::can_attack(data, c));
     }
 }

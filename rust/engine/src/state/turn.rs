@@ -180,7 +180,7 @@ impl GameState {
 
     /// Sets the result when a player is at 0 life; returns whether the game is over.
     pub(super) fn check_life(&mut self) -> bool {
-        if self.status != Status::Ongoing {
+        if self.is_terminal() {
             return true;
         }
         let dead0 = self.players[0].life <= 0;
