@@ -56,25 +56,29 @@ impl Evaluator {
         let own = &s.players[me];
         let en = &s.players[1 - me];
         let v = &self.weights.values;
-        let lanes = data.rules.lanes as usize;
-        let (mut own_att, mut own_hp, mut own_n) = (0i32, 0i32, 0i32);
-        let (mut en_att, mut en_hp, mut en_n) = (0i32, 0i32, 0i32);
-        let mut open = 0i32;
+        let (own_occ, en_occ) = (own.occupied_lanes(), en.occupied_lanes());
+        let (mut own_att, mut own_hp) = (0i32, 0i32);
+        let (mut en_att, mut en_hp) = (0i32, 0i32);
         let mut kw = 0.0f32;
-        for l in 0..lanes {
+        // Only lanes holding a creature on either side: an empty lane holds zero attack,
+        // health and keywords, so it adds nothing (the keyword sum takes the same steps, in
+        // lane order, as over every lane).
+        let mut occ = own_occ | en_occ;
+        while occ != 0 {
+            let l = occ.trailing_zeros() as usize;
+            occ &= occ - 1;
             let a = &own.lanes[l];
             let b = &en.lanes[l];
-            let (ha, hb) = (!a.is_empty(), !b.is_empty());
-            // Empty lanes hold zero attack, health and keywords, so they add nothing.
             own_att += a.attack as i32;
             own_hp += a.health as i32;
             en_att += b.attack as i32;
             en_hp += b.health as i32;
-            own_n += ha as i32;
-            en_n += hb as i32;
-            open += (ha && !hb) as i32 - (hb && !ha) as i32;
             kw += self.keyword_value(a.keywords.0) - self.keyword_value(b.keywords.0);
         }
+        let own_n = own_occ.count_ones() as i32;
+        let en_n = en_occ.count_ones() as i32;
+        let open =
+            (own_occ & !en_occ).count_ones() as i32 - (en_occ & !own_occ).count_ones() as i32;
         let spare_ap = if s.active as usize == me {
             own.ap as f32
         } else {

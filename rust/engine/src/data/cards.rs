@@ -39,6 +39,9 @@ pub struct CardDb {
     defs: Vec<CardDef>,
     /// One entry per possible id, so indexing by a `u8` needs no bounds check.
     infos: Box<[CardInfo; 256]>,
+    /// The effects of each card for each trigger, in card order: entry
+    /// `id * Trigger::ALL.len() + trigger`. Rules code walks only the effects that fire.
+    on_trigger: Vec<Box<[Effect]>>,
     index: HashMap<String, CardId>,
 }
 
@@ -47,6 +50,7 @@ impl Default for CardDb {
         CardDb {
             defs: Vec::new(),
             infos: Box::new([CardInfo::UNUSED; 256]),
+            on_trigger: Vec::new(),
             index: HashMap::new(),
         }
     }
@@ -90,6 +94,19 @@ impl CardDb {
                 *card = token;
             }
         }
+        db.on_trigger = db
+            .defs
+            .iter()
+            .flat_map(|d| {
+                Trigger::ALL.map(|t| {
+                    d.effects
+                        .iter()
+                        .filter(|e| e.trigger == t)
+                        .copied()
+                        .collect()
+                })
+            })
+            .collect();
         Ok(db)
     }
 
@@ -259,6 +276,12 @@ impl CardDb {
     #[inline]
     pub fn infos(&self) -> &[CardInfo; 256] {
         &self.infos
+    }
+
+    /// The effects of card `id` that `trigger` fires, in the card's order.
+    #[inline]
+    pub fn effects_on(&self, id: CardId, trigger: Trigger) -> &[Effect] {
+        &self.on_trigger[id as usize * Trigger::ALL.len() + trigger as usize]
     }
 
     pub fn id_of(&self, name: &str) -> Option<CardId> {

@@ -29,10 +29,8 @@ impl GameState {
         lane: u8,
         chosen: u8,
     ) {
-        for eff in &data.cards[card].effects {
-            if eff.trigger == trigger {
-                self.apply_effect(data, eff, owner, lane, chosen);
-            }
+        for eff in data.cards.effects_on(card, trigger) {
+            self.apply_effect(data, eff, owner, lane, chosen);
         }
     }
 
@@ -64,51 +62,65 @@ impl GameState {
             }
             _ => {}
         }
-        let targets = self.select(data, eff.target, owner, lane, chosen);
-        for &(p, l) in &targets.items[..targets.len] {
-            let p = p as usize;
-            if l == FACE {
+        let t = self.select(data, eff.target, owner, lane, chosen);
+        for p in [owner, 1 - owner] {
+            if t.faces & (1 << p) != 0 {
                 match eff.kind {
                     EffectKind::Damage(n) => self.players[p].life -= n as i16,
                     EffectKind::Heal(n) => self.heal_player(data, p, n as i16),
                     _ => {}
                 }
-                continue;
             }
-            let l = l as usize;
-            if p != owner && self.players[p].lanes[l].has(Keyword::Ward) {
-                self.players[p].lanes[l].keywords.remove(Keyword::Ward);
-                continue;
-            }
-            match eff.kind {
-                EffectKind::Damage(n) => {
-                    self.damage_creature(data, p, l, n as i16, false);
+            for l in bits(t.lanes[p]) {
+                let l = l as usize;
+                if p != owner && self.players[p].lanes[l].has(Keyword::Ward) {
+                    self.players[p].lanes[l].keywords.remove(Keyword::Ward);
+                    continue;
                 }
-                EffectKind::Heal(n) => {
-                    let c = &mut self.players[p].lanes[l];
-                    c.health = (c.health as i16 + n as i16).min(c.max_health as i16) as i8;
+                match eff.kind {
+                    EffectKind::Damage(n) => {
+                        self.damage_creature(data, p, l, n as i16, false);
+                    }
+                    EffectKind::Heal(n) => {
+                        let c = &mut self.players[p].lanes[l];
+                        c.health = (c.health as i16 + n as i16).min(c.max_health as i16) as i8;
+                    }
+                    EffectKind::Buff { attack, health } => {
+                        let c = &mut self.players[p].lanes[l];
+                        c.attack = (c.attack as i16 + attack as i16).clamp(0, 99) as i8;
+                        c.health = (c.health as i16 + health as i16).min(99) as i8;
+                        c.max_health = (c.max_health as i16 + health as i16).min(99) as i8;
+                        // Attack power decides whether it may attack.
+                        self.sync_lane(data, p, l);
+                    }
+                    EffectKind::Grant(k) => {
+                        self.players[p].lanes[l].keywords.insert(k);
+                        self.sync_lane(data, p, l);
+                    }
+                    EffectKind::Destroy => {
+                        self.players[p].lanes[l].health = 0;
+                        self.deaths_pending = true;
+                    }
+                    EffectKind::Draw(_) | EffectKind::Summon { .. } => {}
                 }
-                EffectKind::Buff { attack, health } => {
-                    let c = &mut self.players[p].lanes[l];
-                    c.attack = (c.attack as i16 + attack as i16).clamp(0, 99) as i8;
-                    c.health = (c.health as i16 + health as i16).min(99) as i8;
-                    c.max_health = (c.max_health as i16 + health as i16).min(99) as i8;
-                    // Attack power decides whether it may attack.
-                    self.sync_lane(data, p, l);
-                }
-                EffectKind::Grant(k) => {
-                    self.players[p].lanes[l].keywords.insert(k);
-                    self.sync_lane(data, p, l);
-                }
-                EffectKind::Destroy => {
-                    self.players[p].lanes[l].health = 0;
-                    self.deaths_pending = true;
-                }
-                EffectKind::Draw(_) | EffectKind::Summon { .. } => {}
             }
         }
     }
 
+    /// Creatures with health left in the lanes of player `p`.
+    #[inline]
+    fn alive_lanes(&self, p: usize) -> u8 {
+        let pl = &self.players[p];
+        let mut m = 0;
+        for l in bits(pl.sets.occupied) {
+            m |= ((pl.lanes[l as usize].health > 0) as u8) << l;
+        }
+        m
+    }
+
+    /// Whom selector `sel` names, as lane masks and faces per player. Not inlined: inlined
+    /// into the effect loop, the masks of every selector were computed before it on each call.
+    #[inline(never)]
     pub(super) fn select(
         &self,
         data: &GameData,
@@ -119,74 +131,51 @@ impl GameState {
     ) -> Targets {
         let lanes = data.rules.lanes as usize;
         let enemy = 1 - owner;
-        let mut t = Targets::new();
-        let alive = |p: usize, l: usize| self.players[p].lanes[l].alive();
+        let mut t = Targets::default();
+        let on = |l: usize| if l < lanes { 1u8 << l } else { 0 };
         match sel {
             Selector::Target => match chosen {
                 NONE => {}
-                ENEMY_FACE => t.push(enemy, FACE),
-                OWN_FACE => t.push(owner, FACE),
+                ENEMY_FACE => t.faces = 1 << enemy,
+                OWN_FACE => t.faces = 1 << owner,
                 c if c >= OWN_LANE => {
-                    let l = (c - OWN_LANE) as usize;
-                    if l < lanes && alive(owner, l) {
-                        t.push(owner, l as u8);
-                    }
+                    t.lanes[owner] = on((c - OWN_LANE) as usize) & self.alive_lanes(owner);
                 }
-                c => {
-                    if (c as usize) < lanes && alive(enemy, c as usize) {
-                        t.push(enemy, c);
-                    }
-                }
+                c => t.lanes[enemy] = on(c as usize) & self.alive_lanes(enemy),
             },
             Selector::Itself => {
-                if lane != FACE && alive(owner, lane as usize) {
-                    t.push(owner, lane);
+                if lane != FACE {
+                    t.lanes[owner] = on(lane as usize) & self.alive_lanes(owner);
                 }
             }
-            Selector::OwnPlayer => t.push(owner, FACE),
-            Selector::EnemyPlayer => t.push(enemy, FACE),
-            Selector::AllAllies | Selector::OtherAllies | Selector::AdjacentAllies => {
-                for l in 0..lanes {
-                    let keep = match sel {
-                        Selector::OtherAllies => l as u8 != lane,
-                        Selector::AdjacentAllies => {
-                            lane != FACE && (l as i32 - lane as i32).abs() == 1
-                        }
-                        _ => true,
-                    };
-                    if keep && alive(owner, l) {
-                        t.push(owner, l as u8);
-                    }
+            Selector::OwnPlayer => t.faces = 1 << owner,
+            Selector::EnemyPlayer => t.faces = 1 << enemy,
+            Selector::AllAllies => t.lanes[owner] = self.alive_lanes(owner),
+            Selector::OtherAllies => {
+                let me = if lane == FACE { 0 } else { on(lane as usize) };
+                t.lanes[owner] = self.alive_lanes(owner) & !me;
+            }
+            Selector::AdjacentAllies => {
+                if lane != FACE {
+                    let l = lane as usize;
+                    let beside = on(l + 1) | if l > 0 { on(l - 1) } else { 0 };
+                    t.lanes[owner] = self.alive_lanes(owner) & beside;
                 }
             }
-            Selector::AllEnemies => {
-                for l in 0..lanes {
-                    if alive(enemy, l) {
-                        t.push(enemy, l as u8);
-                    }
-                }
-            }
+            Selector::AllEnemies => t.lanes[enemy] = self.alive_lanes(enemy),
             Selector::AllCreatures => {
-                for p in [owner, enemy] {
-                    for l in 0..lanes {
-                        if alive(p, l) {
-                            t.push(p, l as u8);
-                        }
-                    }
-                }
+                t.lanes[owner] = self.alive_lanes(owner);
+                t.lanes[enemy] = self.alive_lanes(enemy);
             }
             Selector::OppositeEnemy => {
-                if lane != FACE && alive(enemy, lane as usize) {
-                    t.push(enemy, lane);
+                if lane != FACE {
+                    t.lanes[enemy] = on(lane as usize) & self.alive_lanes(enemy);
                 }
             }
             Selector::StrongestEnemy | Selector::WeakestEnemy => {
-                let mut best: Option<(usize, i8)> = None;
-                for l in 0..lanes {
-                    if !alive(enemy, l) {
-                        continue;
-                    }
-                    let c = &self.players[enemy].lanes[l];
+                let mut best: Option<(u8, i8)> = None;
+                for l in bits(self.alive_lanes(enemy)) {
+                    let c = &self.players[enemy].lanes[l as usize];
                     let key = if sel == Selector::StrongestEnemy {
                         c.attack
                     } else {
@@ -197,7 +186,7 @@ impl GameState {
                     }
                 }
                 if let Some((l, _)) = best {
-                    t.push(enemy, l as u8);
+                    t.lanes[enemy] = 1 << l;
                 }
             }
         }

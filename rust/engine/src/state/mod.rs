@@ -226,26 +226,13 @@ fn bits(mut m: u8) -> impl Iterator<Item = u8> {
     })
 }
 
-/// Up to ten (player, lane) pairs an effect applies to; `FACE` as lane means the player.
+/// Whom an effect applies to: a lane mask per player and a bit per player's face. Effects
+/// on different targets do not interact (deaths wait for death resolution), so the order in
+/// which they are applied (owner first, lanes in order) only has to be fixed.
+#[derive(Default)]
 struct Targets {
-    len: usize,
-    items: [(u8, u8); 2 * MAX_LANES],
-}
-
-impl Targets {
-    fn new() -> Targets {
-        Targets {
-            len: 0,
-            items: [(0, 0); 2 * MAX_LANES],
-        }
-    }
-
-    fn push(&mut self, p: usize, lane: u8) {
-        if self.len < self.items.len() {
-            self.items[self.len] = (p as u8, lane);
-            self.len += 1;
-        }
-    }
+    lanes: [u8; 2],
+    faces: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

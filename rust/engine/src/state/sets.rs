@@ -95,6 +95,14 @@ impl Sets {
     }
 }
 
+impl Player {
+    /// Lanes holding a creature, as a mask (bit `l` for lane `l`).
+    #[inline]
+    pub fn occupied_lanes(&self) -> u8 {
+        self.sets.occupied
+    }
+}
+
 impl GameState {
     /// Brings the sets of lane `l` of player `p` up to date after a change to that lane.
     #[inline(always)]
