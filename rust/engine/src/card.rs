@@ -224,8 +224,6 @@ pub enum PlayShape {
 }
 
 impl PlayShape {
-    pub const COUNT: usize = 7;
-
     pub fn of(kind: CardKind, target: SpellTarget) -> PlayShape {
         match (kind, target) {
             (CardKind::Creature, _) => PlayShape::Lane,

@@ -1,5 +1,6 @@
 //! Random and greedy playouts from many seeds keep the state invariants and list the same legal
-//! actions from the incrementally kept lane and hand sets as from recomputed ones; games are
+//! actions from the incrementally kept lane and hand sets as from recomputed ones (listing,
+//! counting, indexing and the random draw agree); games are
 //! deterministic in their seed whatever thread plays them.
 
 mod common;
@@ -10,6 +11,7 @@ use ew_engine::arena::run_arena;
 use ew_engine::bots::{Bot, MctsParams};
 use ew_engine::data::GameData;
 use ew_engine::game::play_game;
+use ew_engine::seed;
 use ew_engine::state::GameState;
 use ew_engine::weights::Weights;
 use proptest::prelude::*;
@@ -52,6 +54,7 @@ fn checked_playout(bot: &Bot, seed: u64, deck_a: usize, deck_b: usize) -> u32 {
     let mut players = [bot.player(seed), bot.player(seed ^ 1)];
     let mut buf = ActionBuf::new();
     let mut fresh = ActionBuf::new();
+    let mut draws = seed::rng(seed, 99);
     let mut actions = 0;
     while !s.is_terminal() {
         check_invariants(data, &s);
@@ -62,6 +65,12 @@ fn checked_playout(bot: &Bot, seed: u64, deck_a: usize, deck_b: usize) -> u32 {
             assert_eq!(s.nth_legal(data, k), Some(*a), "nth_legal({k})");
         }
         assert_eq!(s.nth_legal(data, buf.len()), None);
+        // The random bot's two-pass draw maps one draw in 0..count like nth_legal.
+        let mut a = draws.clone();
+        let mut b = draws.clone();
+        let drawn = s.random_legal(data, &mut a);
+        assert_eq!(drawn, s.nth_legal(data, seed::below(&mut b, buf.len())));
+        seed::below(&mut draws, 7);
         // The kept lane and hand sets against a recomputation, and the listing they give
         // against the listing from recomputed sets.
         assert!(s.sets_current(data), "kept sets are stale");
