@@ -21,6 +21,6 @@ pub use action::{Action, ActionBuf};
 pub use bots::{Bot, BotSpec};
 pub use data::{DataError, Deck, GameData};
 pub use faction::Faction;
-pub use game::{GameOutcome, Seat, play_game};
+pub use game::{GameObserver, GameOutcome, Seat, play_game, play_observed};
 pub use state::{GameState, Status};
 pub use weights::{WEIGHT_SPEC, Weights};

@@ -116,6 +116,7 @@ fn a_run_directory_holds_results_summary_and_config() {
         "thresholds",
         "warnings",
         "extremes",
+        "cards",
     ] {
         assert!(results.get(k).is_some(), "no {k}");
     }
@@ -348,6 +349,38 @@ fn merging_the_three_faction_pairs_writes_the_full_runs_files_byte_for_byte() {
         let b = std::fs::read(merged.join(f)).unwrap();
         assert!(a == b, "{f} differs");
     }
+    // The card statistics are in both, and a deck's counts are the sum of its two parts.
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let whole = read(&full.join("results.json"));
+    let cards = whole["cards"].as_array().unwrap();
+    assert_eq!(
+        cards,
+        read(&merged.join("results.json"))["cards"]
+            .as_array()
+            .unwrap()
+    );
+    let decks = whole["decks"].as_array().unwrap().len();
+    assert!(cards.len() >= 4 * decks, "{} cards", cards.len());
+    let card = &cards[0];
+    let in_part = |p: &str, k: &str| -> u64 {
+        read(std::path::Path::new(p))["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["deck"] == card["deck"] && c["card"] == card["card"])
+            .map_or(0, |c| c[k].as_u64().unwrap())
+    };
+    for k in ["drawn_games", "played_games", "plays", "play_turns"] {
+        let sum: u64 = parts.iter().map(|p| in_part(p, k)).sum();
+        assert_eq!(card[k].as_u64().unwrap(), sum, "{k}");
+    }
+    // Each deck meets 8 decks in 2 parts: 8 x 2 seat orders x 3 games.
+    assert!(card["drawn_games"].as_u64().unwrap() <= 48);
+    let summary = std::fs::read_to_string(full.join("summary.txt")).unwrap();
+    assert!(summary.contains("Cards, strongest impact"), "{summary}");
+    assert!(summary.contains("Cards, weakest impact"), "{summary}");
     let config = std::fs::read_to_string(merged.join("config.toml")).unwrap();
     assert!(config.contains("run_id = \"merged\""), "{config}");
     assert!(config.contains("argentum-symbiote.json"), "{config}");
@@ -435,6 +468,7 @@ fn bad_parts_name_the_file_and_field() {
     seed["config"]["seed"] = 43.into();
     seed["config"]["matchup"] = "argentum-obsidion".into();
     seed["matchups"] = Value::Array(vec![]);
+    seed["cards"] = Value::Array(vec![]);
     let p = write("seed.json", &seed);
     assert_usage_error(
         &merge_of(&[g, &p]),
@@ -474,6 +508,28 @@ fn bad_parts_name_the_file_and_field() {
     version["version"] = 7.into();
     let p = write("version.json", &version);
     assert_usage_error(&merge_of(&[&p]), &["version.json", "version: 7"]);
+
+    let mut played = v.clone();
+    let drawn = played["cards"][3]["drawn_games"].as_u64().unwrap();
+    played["cards"][3]["played_games"] = (drawn + 1).into();
+    let p = write("played.json", &played);
+    assert_usage_error(&merge_of(&[&p]), &["played.json", "cards[3].played_games"]);
+
+    let mut stranger = v.clone();
+    stranger["cards"][0]["deck"] = "night_court".into();
+    let p = write("stranger.json", &stranger);
+    assert_usage_error(&merge_of(&[&p]), &["stranger.json", "cards[0].deck"]);
+
+    // A part without card statistics does not merge with one that has them.
+    let mut old = v.clone();
+    old["config"]["matchup"] = "argentum-obsidion".into();
+    old["matchups"] = Value::Array(vec![]);
+    old.as_object_mut().unwrap().remove("cards");
+    let p = write("old.json", &old);
+    assert_usage_error(
+        &merge_of(&[g, &p]),
+        &["old.json", "cards: missing", "good.json"],
+    );
 
     // Nothing was written by any refused merge.
     assert!(!s.path().join("out/results.json").exists());

@@ -6,9 +6,10 @@
 //! rebuilt by [`Results::build`], the function the full run uses. Parts must agree on
 //! everything but `config.matchup` and must not share a matchup.
 //!
-//! Per-(deck, card) counts (`cards`, DESIGN §7) will be read by [`read_part`] beside the
-//! matchups and summed by key in [`merge`] (a deck plays in several parts, so its card counts
-//! add up rather than concatenate) before `Results::build` derives their rates.
+//! The per-(deck, card) counts of `cards` are read beside the matchups; a deck plays in several
+//! parts, so `Results::build` adds its card counts up by key before deriving their rates. A
+//! part without `cards` (written before card statistics existed) merges only with parts
+//! without them, so a card's counts never cover some of its deck's games and not others.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::output::{Destination, write_report};
 use super::report::order::faction_rank;
-use super::report::{MatchupResult, Results, Thresholds, VERSION};
+use super::report::{CardStats, MatchupResult, Results, Thresholds, VERSION};
 use crate::error::JobError;
 use crate::matchups::faction_pairs;
 use crate::reporter::Reporter;
@@ -39,6 +40,8 @@ pub struct Part {
     pub config: Map<String, Value>,
     pub thresholds: Thresholds,
     pub matchups: Vec<MatchupResult>,
+    /// `None`: the part has no `cards` field.
+    pub cards: Option<Vec<CardStats>>,
     pub time_s: f64,
 }
 
@@ -120,13 +123,58 @@ pub fn read_part(path: &Path) -> Result<Part, JobError> {
         }
         matchups.push(m);
     }
+    let cards = match obj.remove("cards") {
+        None => None,
+        Some(Value::Array(raw)) => Some(read_cards(path, raw, &matchups)?),
+        Some(_) => return Err(bad(path, "cards: not an array")),
+    };
     Ok(Part {
         path: path.to_path_buf(),
         config,
         thresholds,
         matchups,
+        cards,
         time_s,
     })
+}
+
+/// The card entries of a part, each checked against itself and its deck's games in the part.
+fn read_cards(
+    path: &Path,
+    raw: Vec<Value>,
+    matchups: &[MatchupResult],
+) -> Result<Vec<CardStats>, JobError> {
+    let mut deck_games: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for m in matchups {
+        *deck_games.entry((&m.deck_a, &m.faction_a)).or_default() += m.games;
+        *deck_games.entry((&m.deck_b, &m.faction_b)).or_default() += m.games;
+    }
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut cards = Vec::with_capacity(raw.len());
+    for (i, v) in raw.into_iter().enumerate() {
+        let c: CardStats = serde_json::from_value(v)
+            .map_err(|e| bad(path, format!("cards[{i}]: {}", reason(&e))))?;
+        let Some(&games) = deck_games.get(&(c.deck.as_str(), c.faction.as_str())) else {
+            return Err(bad(
+                path,
+                format!(
+                    "cards[{i}].deck: `{}` ({}) plays no matchup of this part",
+                    c.deck, c.faction
+                ),
+            ));
+        };
+        if let Some((field, why)) = c.inconsistency(games) {
+            return Err(bad(path, format!("cards[{i}].{field}: {why}")));
+        }
+        if let Some(j) = seen.insert((c.deck.clone(), c.card.clone()), i) {
+            return Err(bad(
+                path,
+                format!("cards[{i}]: {} of {} repeats cards[{j}]", c.card, c.deck),
+            ));
+        }
+        cards.push(c);
+    }
+    Ok(cards)
 }
 
 fn show(v: Option<&Value>) -> String {
@@ -193,13 +241,54 @@ pub fn merge(parts: Vec<Part>) -> Result<Results, JobError> {
     config.insert("matchup".into(), union_filter(&parts));
     let thresholds = first.thresholds.clone();
     let time_s = parts.iter().map(|p| p.time_s).fold(0.0, f64::max);
+    let cards = merged_cards(&parts)?;
     let matchups: Vec<MatchupResult> = parts.into_iter().flat_map(|p| p.matchups).collect();
     Ok(Results::build(
         Value::Object(config),
         matchups,
+        cards,
         thresholds,
         time_s,
     ))
+}
+
+/// Every part's card entries, once all parts are known to carry them (or none does) and to
+/// agree on each card's copies.
+fn merged_cards(parts: &[Part]) -> Result<Vec<CardStats>, JobError> {
+    let with = parts.iter().find(|p| p.cards.is_some());
+    if let Some(with) = with
+        && let Some(without) = parts.iter().find(|p| p.cards.is_none())
+    {
+        return Err(bad(
+            &without.path,
+            format!(
+                "cards: missing, while {} has card statistics",
+                with.path.display()
+            ),
+        ));
+    }
+    let mut copies: BTreeMap<(&str, &str), (u64, &Path)> = BTreeMap::new();
+    for p in parts {
+        for (i, c) in p.cards.iter().flatten().enumerate() {
+            let (n, first) = *copies
+                .entry((&c.deck, &c.card))
+                .or_insert((c.copies, &p.path));
+            if n != c.copies {
+                return Err(bad(
+                    &p.path,
+                    format!(
+                        "cards[{i}].copies: {} differs from {n} in {}",
+                        c.copies,
+                        first.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(parts
+        .iter()
+        .flat_map(|p| p.cards.iter().flatten().cloned())
+        .collect())
 }
 
 /// `config.matchup` of the union: `null` when a part covers everything or the parts cover
@@ -293,6 +382,7 @@ mod tests {
             config: config.as_object().unwrap().clone(),
             thresholds: Thresholds::default(),
             matchups,
+            cards: None,
             time_s: t,
         }
     }
@@ -311,6 +401,7 @@ mod tests {
         let whole = Results::build(
             json!({"games": 5, "seed": 3, "bot": "greedy", "matchup": null}),
             ms.clone(),
+            Vec::new(),
             Thresholds::default(),
             4.0,
         );
@@ -341,6 +432,73 @@ mod tests {
         ms[0].a_win_rate_ci95 = [0.0, 0.0];
         let r = merge(vec![part("x", None, ms, 1.0)]).unwrap();
         assert_eq!(r.matchups[0].a_win_rate, 0.7);
+    }
+
+    fn card(deck: &str, faction: &str, copies: u64, drawn: u64, played: u64) -> CardStats {
+        let c = crate::validate::report::CardCounts {
+            drawn_games: drawn,
+            drawn_wins: drawn / 2,
+            played_games: played,
+            played_wins: played / 2,
+            plays: played,
+            play_turns: 4 * played,
+            ..Default::default()
+        };
+        CardStats::new(deck, faction, "c", copies, &c)
+    }
+
+    #[test]
+    fn card_counts_add_up_across_parts_and_must_agree_on_copies() {
+        let ms = all();
+        let with_cards = |name: &str, filter: &str, m: &MatchupResult, cards: Vec<CardStats>| {
+            let mut p = part(name, Some(filter), vec![m.clone()], 1.0);
+            p.cards = Some(cards);
+            p
+        };
+        let parts = vec![
+            with_cards(
+                "as",
+                "argentum-symbiote",
+                &ms[0],
+                vec![card("a1", "argentum", 2, 8, 6)],
+            ),
+            with_cards(
+                "ao",
+                "argentum-obsidion",
+                &ms[1],
+                vec![card("a1", "argentum", 2, 9, 3)],
+            ),
+        ];
+        let r = merge(parts).unwrap();
+        assert_eq!(r.cards.len(), 1);
+        assert_eq!((r.cards[0].drawn_games, r.cards[0].played_games), (17, 9));
+        assert_eq!(r.cards[0].avg_play_turn, 4.0);
+        // a1 won 7 + 2 of its 20 games; its card's impact is measured against that.
+        assert!((r.cards[0].impact - (r.cards[0].played_win_rate - 0.45)).abs() < 1e-12);
+
+        let parts = vec![
+            with_cards(
+                "as",
+                "argentum-symbiote",
+                &ms[0],
+                vec![card("a1", "argentum", 2, 8, 6)],
+            ),
+            with_cards(
+                "ao",
+                "argentum-obsidion",
+                &ms[1],
+                vec![card("a1", "argentum", 3, 9, 3)],
+            ),
+        ];
+        let e = merge(parts).unwrap_err().to_string();
+        assert_eq!(e, "ao: cards[0].copies: 3 differs from 2 in as");
+
+        let parts = vec![
+            with_cards("as", "argentum-symbiote", &ms[0], vec![]),
+            part("ao", Some("argentum-obsidion"), vec![ms[1].clone()], 1.0),
+        ];
+        let e = merge(parts).unwrap_err().to_string();
+        assert_eq!(e, "ao: cards: missing, while as has card statistics");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Balance validation: a round robin of cross-faction deck matchups in both seat orders,
 //! played in parallel with results that depend only on the seeds.
 
+pub mod card_tally;
 pub mod merge;
 pub mod output;
 pub mod report;
@@ -13,7 +14,7 @@ use std::time::Instant;
 use ew_common::seed::{derive_path, fnv1a64};
 use ew_engine::bots::{Bot, BotSpec};
 use ew_engine::data::resolve_data_dir;
-use ew_engine::{Faction, GameData, Seat, Weights, play_game};
+use ew_engine::{Faction, GameData, Seat, Weights, play_observed};
 use ew_tuning::time::Utc;
 use rayon::prelude::*;
 use serde_json::json;
@@ -22,8 +23,9 @@ use crate::error::JobError;
 use crate::events::{self, Event, JobKind, Start, Unit};
 use crate::matchups::{Matchup, MatchupFilter, canonical_matchups};
 use crate::reporter::Reporter;
+use card_tally::{DeckCards, GameCards, MatchupCards};
 use output::{Destination, non_empty, write_report};
-use report::{GameRecord, MatchupResult, Results, Thresholds};
+use report::{CardStats, GameRecord, MatchupResult, Results, Thresholds};
 
 /// The bot both decks use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,6 +157,14 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
         .iter()
         .map(|_| AtomicU64::new(per_matchup))
         .collect();
+    let decks: Vec<[DeckCards; 2]> = matchups
+        .iter()
+        .map(|m| [DeckCards::new(m.a, &data), DeckCards::new(m.b, &data)])
+        .collect();
+    let card_counts: Vec<Mutex<MatchupCards>> = decks
+        .iter()
+        .map(|[a, b]| Mutex::new(MatchupCards::new(a, b)))
+        .collect();
     let progress = Progress::new(total);
     let games_per_order = u64::from(args.games);
 
@@ -171,15 +181,26 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
             );
             let a_first = seat_order == 0;
             let (first, second) = if a_first { (m.a, m.b) } else { (m.b, m.a) };
+            let [da, db] = &decks[mi];
+            let mut watch = if a_first {
+                GameCards::new(da, db)
+            } else {
+                GameCards::new(db, da)
+            };
             let t0 = Instant::now();
-            let outcome = play_game(
+            let outcome = play_observed(
                 &data,
                 first,
                 second,
                 bot_of(first.faction),
                 bot_of(second.faction),
                 seed,
+                &mut watch,
             );
+            card_counts[mi]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add_game(&watch, a_first, outcome.winner);
             let a_seat = if a_first { Seat::First } else { Seat::Second };
             let record = GameRecord {
                 a_first,
@@ -211,7 +232,12 @@ pub fn run(args: &ValidateArgs, rep: &Reporter) -> Result<ValidateOutcome, JobEr
     } else {
         started.elapsed().as_secs_f64()
     };
-    let results = Results::build(config, results_list, thresholds, time_s);
+    let cards: Vec<CardStats> = decks
+        .iter()
+        .zip(&card_counts)
+        .flat_map(|([a, b], counts)| counts.lock().unwrap_or_else(|e| e.into_inner()).stats(a, b))
+        .collect();
+    let results = Results::build(config, results_list, cards, thresholds, time_s);
     let settings = run_settings(args, &data_dir, &weights_dir);
     write_report(&destination, &results, settings, rep)?;
     Ok(ValidateOutcome { results })

@@ -4,6 +4,7 @@
 //! `validate merge` both build their report with [`Results::build`], so partial runs merge
 //! into exactly the report one run over their union writes.
 
+pub mod cards;
 pub mod matchup;
 pub mod order;
 pub mod summary;
@@ -12,6 +13,7 @@ pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 
+pub use cards::{CardCounts, CardStats};
 pub use matchup::{GameRecord, MatchupResult};
 pub use summary::{bot_label, summary_text};
 pub use tallies::{DeckStats, Extremes, FactionPairStats, FactionStats, FirstSeat, OpponentRate};
@@ -34,16 +36,20 @@ pub struct Results {
     pub thresholds: Thresholds,
     pub warnings: Vec<Warning>,
     pub extremes: Extremes,
+    /// Per (deck, card); empty in a report merged from parts that predate card statistics.
+    pub cards: Vec<CardStats>,
     pub games: u64,
     pub time_s: f64,
 }
 
 impl Results {
-    /// Builds every section from the matchup counts: the matchups are sorted into canonical
-    /// order and their derived fields recomputed with `thresholds.z`.
+    /// Builds every section from the matchup and card counts: the matchups are sorted into
+    /// canonical order, the card entries of one (deck, card) summed, and every derived field
+    /// recomputed with `thresholds.z`.
     pub fn build(
         config: serde_json::Value,
         mut matchups: Vec<MatchupResult>,
+        cards: Vec<CardStats>,
         thresholds: Thresholds,
         time_s: f64,
     ) -> Results {
@@ -58,6 +64,7 @@ impl Results {
         let first_seat = tallies::first_seat(&matchups, z);
         let warnings = verdict::warnings(&thresholds, &first_seat, &factions, &decks, &matchups);
         let extremes = tallies::extremes(&decks, &matchups);
+        let cards = cards::card_stats(cards, &decks, z);
         let games = matchups.iter().map(|m| m.games).sum();
         Results {
             version: VERSION,
@@ -71,6 +78,7 @@ impl Results {
             thresholds,
             warnings,
             extremes,
+            cards,
             games,
             time_s,
         }
@@ -114,7 +122,13 @@ mod tests {
             matchup("a2", "argentum", "s1", "symbiote", 30, 10, 0),
             matchup("a1", "argentum", "s1", "symbiote", 20, 20, 0),
         ];
-        let r = Results::build(serde_json::Value::Null, ms, Thresholds::default(), 1.0);
+        let r = Results::build(
+            serde_json::Value::Null,
+            ms,
+            Vec::new(),
+            Thresholds::default(),
+            1.0,
+        );
         let order: Vec<(&str, &str)> = r
             .matchups
             .iter()
@@ -143,7 +157,13 @@ mod tests {
         // 30-10 over 40 games: 75%, interval above 0.5 -> flagged, but inside the matchup
         // imbalanced band edge (not > 0.75), so a warning.
         let ms = vec![matchup("a1", "argentum", "s1", "symbiote", 30, 10, 0)];
-        let r = Results::build(serde_json::Value::Null, ms, Thresholds::default(), 0.0);
+        let r = Results::build(
+            serde_json::Value::Null,
+            ms,
+            Vec::new(),
+            Thresholds::default(),
+            0.0,
+        );
         let kinds: Vec<(&str, Verdict)> = r
             .warnings
             .iter()
@@ -156,7 +176,13 @@ mod tests {
 
         // 4-1: far from 0.5 but within noise -> nothing flagged.
         let ms = vec![matchup("a1", "argentum", "s1", "symbiote", 4, 1, 0)];
-        let r = Results::build(serde_json::Value::Null, ms, Thresholds::default(), 0.0);
+        let r = Results::build(
+            serde_json::Value::Null,
+            ms,
+            Vec::new(),
+            Thresholds::default(),
+            0.0,
+        );
         assert!(r.warnings.is_empty());
         assert_eq!(r.verdict, Verdict::Balanced);
     }
@@ -171,10 +197,11 @@ mod tests {
         let a = Results::build(
             serde_json::Value::Null,
             ms.clone(),
+            Vec::new(),
             Thresholds::default(),
             0.0,
         );
-        let b = Results::build(serde_json::Value::Null, ms, wide, 0.0);
+        let b = Results::build(serde_json::Value::Null, ms, Vec::new(), wide, 0.0);
         let width = |c: [f64; 2]| c[1] - c[0];
         for (x, y) in [
             (a.matchups[0].a_win_rate_ci95, b.matchups[0].a_win_rate_ci95),
@@ -200,6 +227,7 @@ mod tests {
         let whole = Results::build(
             serde_json::Value::Null,
             all.clone(),
+            Vec::new(),
             Thresholds::default(),
             0.0,
         );
@@ -207,6 +235,7 @@ mod tests {
         let again = Results::build(
             serde_json::Value::Null,
             shuffled,
+            Vec::new(),
             Thresholds::default(),
             0.0,
         );
@@ -225,6 +254,7 @@ mod tests {
         let r = Results::build(
             serde_json::json!({"games": 20, "seed": 1, "bot": "mcts", "mcts_sims": 7}),
             ms,
+            Vec::new(),
             Thresholds::default(),
             2.0,
         );

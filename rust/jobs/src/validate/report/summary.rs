@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::Results;
+use super::cards::CardStats;
 use super::matchup::MatchupResult;
 use super::tallies::{DeckStats, OpponentRate};
 
@@ -49,6 +50,7 @@ pub fn summary_text(r: &Results) -> String {
     let _ = writeln!(s);
     decks(&mut s, r);
     matrices(&mut s, r);
+    cards(&mut s, r);
     let _ = writeln!(s);
     let _ = writeln!(s, "Warnings");
     if r.warnings.is_empty() {
@@ -112,6 +114,50 @@ fn decks(s: &mut String, r: &Results) {
             vs(&d.best_matchup),
             vs(&d.worst_matchup)
         );
+    }
+}
+
+/// How many cards each end of the impact ranking lists.
+const CARDS_LISTED: usize = 10;
+
+/// Signed percentage points.
+fn pts(x: f64) -> String {
+    format!("{:+.1}", 100.0 * x)
+}
+
+/// The strongest and weakest played cards by impact (ties in canonical order).
+fn cards(s: &mut String, r: &Results) {
+    let mut played: Vec<&CardStats> = r.cards.iter().filter(|c| c.played_games > 0).collect();
+    if played.is_empty() {
+        return;
+    }
+    let n = played.len().min(CARDS_LISTED);
+    let mut weakest = played.clone();
+    weakest.sort_by(|x, y| x.impact.total_cmp(&y.impact));
+    played.sort_by(|x, y| y.impact.total_cmp(&x.impact));
+    for (title, list) in [("strongest", &played[..n]), ("weakest", &weakest[..n])] {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "{:<44} {:>7}  {:<16} {:>7} {:>7}",
+            format!("Cards, {title} impact (pts vs deck win%)"),
+            "impact",
+            "95% CI",
+            "played",
+            "win%"
+        );
+        for c in list {
+            let _ = writeln!(
+                s,
+                "  {:<22} {:<19} {:>7}  {:<16} {:>7} {:>7}",
+                c.card,
+                c.deck,
+                pts(c.impact),
+                format!("[{}, {}]", pts(c.impact_ci95[0]), pts(c.impact_ci95[1])),
+                c.played_games,
+                pct(c.played_win_rate)
+            );
+        }
     }
 }
 
