@@ -137,6 +137,36 @@ class Extremes(_Frozen):
     most_lopsided_matchup: tuple[str, str] | None
 
 
+class CardStats(_Frozen):
+    """One card of one deck: the games it was drawn and played in, and its impact (the played
+    win rate minus the deck's, with Newcombe's interval; docs/validate.md)."""
+
+    deck: str
+    faction: str
+    card: str
+    copies: int
+    drawn_games: int
+    drawn_wins: int
+    drawn_draws: int
+    played_games: int
+    played_wins: int
+    played_draws: int
+    plays: int
+    play_turns: int
+    played_win_rate: float
+    played_win_rate_ci95: Interval
+    drawn_win_rate: float
+    drawn_win_rate_ci95: Interval
+    avg_play_turn: float
+    impact: float
+    impact_ci95: Interval
+
+    @property
+    def significant(self) -> bool:
+        """The impact interval excludes 0."""
+        return self.impact_ci95[0] > 0.0 or self.impact_ci95[1] < 0.0
+
+
 class ValidationReport(_Frozen):
     version: Literal[1]
     config: dict[str, Any]
@@ -149,11 +179,17 @@ class ValidationReport(_Frozen):
     thresholds: Thresholds
     warnings: tuple[BalanceWarning, ...]
     extremes: Extremes
+    # Reports written before card statistics existed have none.
+    cards: tuple[CardStats, ...] = ()
     games: int
     time_s: float
 
     def faction_win_rates(self) -> dict[str, float]:
         return {f.faction: f.win_rate for f in self.factions}
+
+    def deck_cards(self, deck: str) -> list[CardStats]:
+        """The cards of `deck`, highest impact first (ties in the report's order)."""
+        return sorted((c for c in self.cards if c.deck == deck), key=lambda c: -c.impact)
 
     def bot_label(self) -> str:
         """The bot as ``summary.txt`` names it: ``greedy`` or ``mcts:SIMS``."""

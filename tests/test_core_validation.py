@@ -5,7 +5,7 @@ import random
 from pathlib import Path
 
 import pytest
-from reportfix import write_report
+from reportfix import made_up_cards, write_report
 
 from core.errors import ConfigError
 from core.factions import FACTIONS, PAIRS
@@ -99,3 +99,30 @@ def test_bad_results_file_names_the_field(tmp_path: Path, report_dir: Path) -> N
     with pytest.raises(ConfigError, match="cannot read"):
         load_report(tmp_path / "missing.json")
     assert isinstance(load_report(report_dir / "results.json"), ValidationReport)
+
+
+def test_the_model_reads_the_card_statistics_the_binary_derives(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    ms = [counts(da, fa, db, fb, rng) for fa, fb in PAIRS for da in DECKS[fa] for db in DECKS[fb]]
+    cards = made_up_cards(ms, lambda deck, _: {f"{deck}_c{i}": 1 + i % 3 for i in range(5)})
+    out = write_report(tmp_path / "run", CONFIG, ms, 1.0, cards)
+    text = (out / "results.json").read_text()
+    report = load_report(out / "results.json")
+    assert report.model_dump(mode="json") == json.loads(text)
+    assert len(report.cards) == 5 * sum(len(d) for d in DECKS.values())
+    deck = {d.deck: d for d in report.decks}
+    for c in report.cards:
+        # Rates come from the binary, which derives them from the counts given.
+        assert c.played_win_rate == pytest.approx(
+            c.played_wins / c.played_games if c.played_games else 0
+        )
+        if c.played_games:
+            assert c.impact == pytest.approx(c.played_win_rate - deck[c.deck].win_rate)
+            assert c.impact_ci95[0] <= c.impact <= c.impact_ci95[1]
+        assert c.significant == (c.impact_ci95[0] > 0 or c.impact_ci95[1] < 0)
+    ordered = report.deck_cards("ax")
+    assert [c.impact for c in ordered] == sorted((c.impact for c in ordered), reverse=True)
+
+
+def test_a_report_without_cards_reads_as_none(report_dir: Path) -> None:
+    assert load_report(report_dir / "results.json").cards == ()

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from core.errors import EwtuiError
 from core.experiments import ExperimentStore
 from core.validation import ValidationReport, load_report
+from tui.screens.cards import CardsScreen
 from tui.widgets.heatmap import Cell, Heatmap, row_side_rate
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class MatrixScreen(Screen[None]):
     HELP_TITLE = "Validation matrix"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Matchup detail", tooltip="Details of the selected cell"),
+        Binding(
+            "c", "cards", "Cards", tooltip="Card statistics of the selected row's deck", show=False
+        ),
         Binding("n", "next_run", "Next run", tooltip="Show the next (older) validation run"),
         Binding("p", "previous_run", "Previous run", tooltip="Show the previous (newer) run"),
         Binding("g", "reload", "Reload", tooltip="Read the validation runs again"),
@@ -214,11 +218,27 @@ class MatrixScreen(Screen[None]):
 
     @on(DataTable.CellSelected, "#heatmap")
     def action_detail(self) -> None:
-        cell = self.query_one(Heatmap).current_cell
+        heat = self.query_one(Heatmap)
+        if heat.cursor_coordinate.column == 0:  # the deck's own cell: its cards
+            self.action_cards()
+            return
+        cell = heat.current_cell
         if cell is None:
             self.notify("No matchup in this cell (same faction).", severity="information")
             return
         self.app.push_screen(MatchupScreen(cell))
+
+    def action_cards(self) -> None:
+        """The card statistics of the deck in the heat map's selected row."""
+        if self.report is None or not self.report.decks:
+            return
+        heat = self.query_one(Heatmap)
+        decks = [d.deck for d in self.report.decks]
+        deck = decks[0]
+        if heat.row_count:  # the heat map's rows are keyed by deck id
+            key = heat.coordinate_to_cell_key(heat.cursor_coordinate).row_key.value
+            deck = key if key in decks else deck
+        self.app.push_screen(CardsScreen(self.report, deck))
 
 
 class MatchupScreen(ModalScreen[None]):
