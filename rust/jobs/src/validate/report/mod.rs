@@ -194,14 +194,25 @@ mod tests {
             z: 3.0,
             ..Thresholds::default()
         };
+        // a1 played 40 games; its card was drawn in 30 and played in 20 of them.
+        let counts = CardCounts {
+            drawn_games: 30,
+            drawn_wins: 24,
+            played_games: 20,
+            played_wins: 17,
+            plays: 25,
+            play_turns: 100,
+            ..CardCounts::default()
+        };
+        let cards = vec![CardStats::new("a1", "argentum", "c", 2, &counts)];
         let a = Results::build(
             serde_json::Value::Null,
             ms.clone(),
-            Vec::new(),
+            cards.clone(),
             Thresholds::default(),
             0.0,
         );
-        let b = Results::build(serde_json::Value::Null, ms, Vec::new(), wide, 0.0);
+        let b = Results::build(serde_json::Value::Null, ms, cards, wide, 0.0);
         let width = |c: [f64; 2]| c[1] - c[0];
         for (x, y) in [
             (a.matchups[0].a_win_rate_ci95, b.matchups[0].a_win_rate_ci95),
@@ -212,6 +223,15 @@ mod tests {
                 b.faction_pairs[0].a_win_rate_ci95,
             ),
             (a.first_seat.ci95, b.first_seat.ci95),
+            (
+                a.cards[0].drawn_win_rate_ci95,
+                b.cards[0].drawn_win_rate_ci95,
+            ),
+            (
+                a.cards[0].played_win_rate_ci95,
+                b.cards[0].played_win_rate_ci95,
+            ),
+            (a.cards[0].impact_ci95, b.cards[0].impact_ci95),
         ] {
             assert!(width(y) > width(x), "{x:?} {y:?}");
         }
