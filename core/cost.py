@@ -1,12 +1,28 @@
-"""Cost estimates: core-hours x a per-core-hour price (a setting in training.toml). Core-hours
+"""Cost estimates: core-hours x a per-core-hour price (a setting in training.toml), the wall-clock
+time they take on the cores a run has, and the readable forms every front end prints. Core-hours
 are summed over jobs of different sizes (a plan's estimate, a run's measured use), so an
-estimate carries the total only."""
+estimate carries the total only.
+
+The estimate's calibration comes from the run records of earlier runs on this machine: the
+median of measured / estimated core-hours (``calibration_from_records``)."""
 
 from __future__ import annotations
 
+import json
+import statistics
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+MAX_PLAN_CORE_HOURS = 10_000.0
+"""The largest run a plan accepts (about 14 core-months); anything above is a typo, not a run."""
+
+CALIBRATION_RUNS = 10
+"""How many of the newest finished local runs the calibration reads."""
+CALIBRATION_BOUNDS = (0.25, 4.0)
+"""A measured / estimated ratio outside these is a broken record, not a slow machine."""
 
 
 class CostEstimate(BaseModel):
@@ -15,20 +31,130 @@ class CostEstimate(BaseModel):
     core_hours: float
     price_per_core_hour: float
     cost: float
+    wall_s: float | None = None
+    """Wall-clock seconds on the cores the run has (None: not estimated, e.g. old records)."""
+    calibration: float = 1.0
+    """The factor the throughput model was multiplied by (``calibration_from_records``)."""
 
     def describe(self, currency: str = "USD") -> str:
+        wall = f", about {fmt_duration(self.wall_s)} wall clock" if self.wall_s else ""
         return (
-            f"{self.cost:.4f} {currency} ({self.core_hours:.4f} core-hours "
-            f"at {self.price_per_core_hour:g} {currency}/core-hour)"
+            f"{fmt_money(self.cost, currency)} ({fmt_core_hours(self.core_hours)} "
+            f"at {self.price_per_core_hour:g} {currency}/core-hour{wall})"
         )
 
 
-def estimate_core_hours(core_hours: float, price_per_core_hour: float) -> CostEstimate:
+def estimate_core_hours(
+    core_hours: float,
+    price_per_core_hour: float,
+    wall_s: float | None = None,
+    calibration: float = 1.0,
+) -> CostEstimate:
     return CostEstimate(
         core_hours=core_hours,
         price_per_core_hour=price_per_core_hour,
         cost=core_hours * price_per_core_hour,
+        wall_s=wall_s,
+        calibration=calibration,
     )
+
+
+# --- readable units -----------------------------------------------------------------------------
+
+
+def fmt_duration(seconds: float) -> str:
+    """``8 s``, ``3 min 20 s``, ``2 h 05 min``, ``3 d 4 h``: never an exponent."""
+    s = max(0.0, seconds)
+    if s < 10:
+        return f"{s:.1f} s"
+    if s < 60:
+        return f"{s:.0f} s"
+    total = round(s)
+    if total < 3600:
+        m, sec = divmod(total, 60)
+        return f"{m} min {sec:02d} s"
+    if total < 86400:
+        h, rest = divmod(total, 3600)
+        return f"{h} h {rest // 60:02d} min"
+    d, rest = divmod(total, 86400)
+    return f"{d:,} d {rest // 3600} h"
+
+
+def fmt_core_hours(core_hours: float) -> str:
+    """Core time in the unit that reads best: ``12 core-s``, ``2.5 core-min``, ``3.1 core-h``."""
+    s = max(0.0, core_hours * 3600)
+    if s < 60:
+        return f"{s:.1f} core-s" if s < 10 else f"{s:.0f} core-s"
+    if s < 3600:
+        return f"{s / 60:.1f} core-min"
+    h = s / 3600
+    return f"{h:.2f} core-h" if h < 10 else f"{h:,.0f} core-h"
+
+
+def fmt_money(amount: float, currency: str = "USD") -> str:
+    """``0.42 USD``; an amount that rounds to zero but is not zero reads ``< 0.01 USD``."""
+    if 0 < amount < 0.005:
+        return f"< 0.01 {currency}"
+    return f"{amount:,.2f} {currency}"
+
+
+def estimate_vs_actual(estimate: CostEstimate, actual: CostEstimate) -> str:
+    """One line comparing a run's estimate with what it used."""
+    parts = [f"estimated {fmt_core_hours(estimate.core_hours)}"]
+    if estimate.core_hours > 0:
+        ratio = actual.core_hours / estimate.core_hours
+        parts.append(f"used {fmt_core_hours(actual.core_hours)} ({ratio:.2f}x the estimate)")
+    else:
+        parts.append(f"used {fmt_core_hours(actual.core_hours)}")
+    if estimate.wall_s and actual.wall_s:
+        parts.append(f"wall clock {fmt_duration(actual.wall_s)} vs {fmt_duration(estimate.wall_s)}")
+    return ", ".join(parts)
+
+
+# --- calibration --------------------------------------------------------------------------------
+
+
+def calibration_ratios(records: Iterable[dict[str, object]]) -> list[float]:
+    """measured / estimated core-hours of the finished local runs among `records` (run record
+    JSON objects), skipping those without both figures or with an implausible ratio."""
+    out: list[float] = []
+    lo, hi = CALIBRATION_BOUNDS
+    for rec in records:
+        if rec.get("state") != "ok" or rec.get("backend") != "local":
+            continue
+        est, cost = rec.get("estimate"), rec.get("cost")
+        if not isinstance(est, dict) or not isinstance(cost, dict):
+            continue
+        e, m = est.get("core_hours"), cost.get("core_hours")
+        if not isinstance(e, int | float) or not isinstance(m, int | float) or e <= 0:
+            continue
+        # The estimate stored is already calibrated: undo that to compare with the raw model.
+        factor = est.get("calibration", 1.0)
+        raw = e / factor if isinstance(factor, int | float) and factor > 0 else e
+        ratio = m / raw
+        if lo <= ratio <= hi:
+            out.append(ratio)
+    return out
+
+
+def calibration_from_records(runs_dir: Path) -> float:
+    """The factor the throughput model's estimate is multiplied by on this machine: the median
+    measured / estimated ratio of the newest finished local runs (1.0 without any)."""
+    if not runs_dir.is_dir():
+        return 1.0
+    files = sorted(runs_dir.glob("*.json"), reverse=True)
+    records: list[dict[str, object]] = []
+    for f in files:
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            records.append(data)
+        if len(calibration_ratios(records)) >= CALIBRATION_RUNS:
+            break
+    ratios = calibration_ratios(records)
+    return statistics.median(ratios) if ratios else 1.0
 
 
 # --- Modal's price model (the `[modal]` section of training.toml) ------------------------------

@@ -19,7 +19,13 @@ from core.config import (
     TrainingConfig,
     ValidationSettings,
 )
-from core.cost import CostEstimate, estimate_core_hours
+from core.cost import (
+    MAX_PLAN_CORE_HOURS,
+    CostEstimate,
+    calibration_from_records,
+    estimate_core_hours,
+    fmt_core_hours,
+)
 from core.errors import ConfigError, UsageError
 from core.factions import PAIRS
 from core.jobs import TrainJob, ValidateJob
@@ -27,6 +33,12 @@ from core.paths import Workspace
 
 Mode = Literal["full", "train-only", "validate-only"]
 MODES: tuple[str, ...] = ("full", "train-only", "validate-only")
+
+TUNE_ARCHIVE = 4
+TUNE_HELDOUT_GAMES = 1000
+TUNE_H2H_GAMES = 1600
+"""tune's defaults for `--archive`, `--heldout-games` and `--h2h-games` (docs/tune.md), used by
+the estimate when a config leaves them to tune."""
 
 DEFAULT_MATCHUPS = 40
 """Cross-faction deck matchups of the shipped decks, used when no workspace is at hand."""
@@ -84,6 +96,8 @@ class Plan(BaseModel):
     weight_count: int | None = None
     notes: list[str] = []
     """What the plan changed from the options, one line each (``--cores`` capped...)."""
+    calibration: float = 1.0
+    """Measured / estimated core time of earlier local runs (``core.cost``); 1.0 on Modal."""
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -153,26 +167,64 @@ class Plan(BaseModel):
     def total_games(self) -> int:
         return self.train_games() + self.validation_game_count()
 
-    def core_hours(self) -> float:
-        """An estimate from the throughput figures of training.toml: a training evaluation's
-        games are split evenly over the opponent types with a positive fitness weight (random,
-        greedy, MCTS; tune's default is greedy only)."""
+    def _train_core_s(self, c: TrainingConfig) -> float:
+        """A training job: every generation evaluates the population and the archive's members
+        on `games` games each, split evenly over the opponent types with a positive fitness
+        weight (random, greedy, MCTS; tune's default is greedy only); then each finalist (the
+        mean and the archive) plays the held-out games and the greedy head-to-head."""
         tp = self.throughput
-        core_s = 0.0
-        if self.options.trains:
-            for c in self.training:
-                mcts = tp.game_core_s("mcts", c.mcts_sims, mcts_players=1)
-                fw = c.fitness_weights or (0.0, 1.0, 0.0)
-                costs = [tp.greedy_game_core_s, tp.greedy_game_core_s, mcts]
-                played = [cost for cost, w in zip(costs, fw, strict=True) if w > 0]
-                per_game = sum(played) / len(played)
-                core_s += c.generations * self.population(c) * c.games * per_game
+        mcts = tp.game_core_s("mcts", c.mcts_sims, mcts_players=1)
+        fw = c.fitness_weights or (0.0, 1.0, 0.0)
+        costs = [tp.greedy_game_core_s, tp.greedy_game_core_s, mcts]
+        played = [cost for cost, w in zip(costs, fw, strict=True) if w > 0]
+        per_game = sum(played) / len(played)
+        archive = TUNE_ARCHIVE if c.archive is None else c.archive
+        heldout = TUNE_HELDOUT_GAMES if c.heldout_games is None else c.heldout_games
+        h2h = TUNE_H2H_GAMES if c.h2h_games is None else c.h2h_games
+        training = c.generations * (self.population(c) + archive) * c.games * per_game
+        finalists = (1 + archive) * (heldout * per_game + h2h * tp.greedy_game_core_s)
+        return (training + finalists) * self.calibration
+
+    def _validation_core_s(self) -> float:
         v = self.validation
-        core_s += self.validation_game_count() * tp.game_core_s(v.bot, v.mcts_sims)
+        per_game = self.throughput.game_core_s(v.bot, v.mcts_sims) * self.calibration
+        return self.validation_game_count() * per_game
+
+    def core_hours(self) -> float:
+        """An estimate from the throughput figures of training.toml, times the calibration."""
+        core_s = self._validation_core_s()
+        if self.options.trains:
+            core_s += sum(self._train_core_s(c) for c in self.training)
         return core_s / 3600.0
 
+    def wall_clock_s(self) -> float:
+        """Wall-clock seconds of the jobs (not the build): training jobs run side by side, each
+        on its cores, and share the budget; validation comes after, its jobs sharing the budget
+        (on Modal every job has its own container, so the longest job sets the time)."""
+        modal = self.options.backend == "modal"
+        train = 0.0
+        jobs = self.train_jobs()
+        if jobs:
+            per_job = [self._train_core_s(j.config) / j.cores for j in jobs]
+            shared = sum(self._train_core_s(j.config) for j in jobs) / self.budget_cores
+            train = max(per_job) if modal else max(max(per_job), shared)
+        validate = 0.0
+        vjobs = self.validate_jobs()
+        if vjobs:
+            core_s = self._validation_core_s()
+            if modal:
+                validate = core_s / len(vjobs) / vjobs[0].cores
+            else:
+                validate = core_s / min(self.budget_cores, sum(j.cores for j in vjobs))
+        return train + validate
+
     def cost_estimate(self) -> CostEstimate:
-        return estimate_core_hours(self.core_hours(), self.pricing.price_per_core_hour)
+        return estimate_core_hours(
+            self.core_hours(),
+            self.pricing.price_per_core_hour,
+            wall_s=self.wall_clock_s(),
+            calibration=self.calibration,
+        )
 
 
 def _apply_preset(cfg: TrainingConfig, overrides: dict[str, int | None]) -> TrainingConfig:
@@ -185,9 +237,12 @@ def build_plan(
     ws: Workspace | None = None,
     *,
     run_id: str | None = None,
+    calibration: float | None = None,
 ) -> Plan:
     """Resolve options against the project config: preset, the configs to train (``--single``,
-    ``configs`` or the enabled ones), validation flags."""
+    ``configs`` or the enabled ones), validation flags. A local plan's estimate is calibrated
+    by the run records of `ws` unless `calibration` is given (the TUI reads them in a worker).
+    A plan estimated above ``MAX_PLAN_CORE_HOURS`` is refused."""
     preset_name = options.preset or project.default_preset
     preset = project.preset(preset_name)
     if options.single is not None and options.configs is not None:
@@ -235,7 +290,12 @@ def build_plan(
             except ConfigError:  # the size estimate must not fail a run; deploys report it
                 weight_count = None
 
-    return Plan(
+    if options.backend == "modal":
+        calibration = 1.0
+    elif calibration is None:
+        calibration = calibration_from_records(ws.runs_dir) if ws is not None else 1.0
+
+    plan = Plan(
         run_id=run_id or new_run_id(),
         options=options,
         preset=preset_name,
@@ -248,4 +308,12 @@ def build_plan(
         matchups=matchups,
         weight_count=weight_count,
         notes=notes,
+        calibration=calibration,
     )
+    hours = plan.core_hours()
+    if hours > MAX_PLAN_CORE_HOURS:
+        raise UsageError(
+            f"this run would take about {fmt_core_hours(hours)} ({plan.total_games():,} games);"
+            f" the limit is {MAX_PLAN_CORE_HOURS:,.0f} core-hours: lower the games or generations"
+        )
+    return plan

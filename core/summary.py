@@ -132,11 +132,111 @@ def gate_lines(record: RunRecord) -> list[str]:
     return ["", "Deploy gate:", *(f"  {note}" for note in record.deploy_notes)]
 
 
-def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
-    """The summary printed when a run ends: jobs, validation, deploys, cost."""
+MIN_GAMES_TO_JUDGE = 100
+"""Games per seat order below which a validation cannot judge balance: at 100 a matchup's 95%
+interval is still about +-7 points wide; the standard preset plays 500."""
+
+TOP_REASONS = 3
+"""Warnings of a validation shown with its verdict (all of them are in its summary.txt)."""
+
+
+def run_label(record: RunRecord) -> str:
+    """The run's outcome in words: the record's own wording (``done (1 cancelled)``...)."""
+    label = getattr(record, "label", None)
+    if callable(label):
+        return str(label())
+    return {"ok": "done"}.get(record.state, record.state)
+
+
+def balance_caveat(games_per_seat_order: int | None) -> str | None:
+    """Why a verdict cannot be trusted, when the run played too few games to judge balance."""
+    if games_per_seat_order is None or games_per_seat_order >= MIN_GAMES_TO_JUDGE:
+        return None
+    return (
+        f"too few games to judge balance: {games_per_seat_order} per seat order"
+        f" (at least {MIN_GAMES_TO_JUDGE}; the standard preset plays 500), so the verdict is"
+        " only indicative"
+    )
+
+
+def deploy_lines(record: RunRecord, changes: int = 6) -> list[str]:
+    """What the run's deploy replaced: per file its source, the changes (the largest by name)
+    and the backup, then the command that undoes it."""
+    if not record.deploys:
+        return []
+    out = ["Deployed weights:"]
+    for d in record.deploys:
+        backup = f" (previous kept in {d.backup})" if d.backup else " (new file)"
+        source = getattr(d, "experiment", None) or d.source
+        state = getattr(d, "experiment_state", None)
+        out.append(f"  {d.target}: {d.path}{backup}")
+        out.append(f"    from {source}" + (f" ({state})" if state else ""))
+        changed = sorted((x for x in d.deltas if x.delta != 0), key=lambda x: -abs(x.pct or 0.0))
+        large = sum(1 for x in changed if x.large)
+        out.append(f"    {len(changed)} of {len(d.deltas)} weights changed, {large} large")
+        for x in changed[:changes]:
+            pct = f" ({x.pct:+.1f}%)" if x.pct is not None else ""
+            mark = "  large" if x.large else ""
+            out.append(f"    {x.name:<24} {x.old:>10.4g} -> {x.new:<10.4g}{pct}{mark}")
+        if len(changed) > changes:
+            out.append(f"    ... {len(changed) - changes} more changed weights")
+    if any(d.backup for d in record.deploys):
+        out.append("  undo: ewtui weights rollback")
+    return out
+
+
+def validation_reasons(results: str, top: int = TOP_REASONS) -> list[str]:
+    """The first warnings of a validation report (its own order: the strongest first)."""
+    from pathlib import Path
+
+    from core.errors import EwtuiError
+    from core.validation import load_report
+
+    try:
+        report = load_report(Path(results))
+    except (EwtuiError, OSError):
+        return []
+    return [w.message for w in report.warnings[:top]]
+
+
+def durations_line(
+    record: RunRecord, build_s: float | None = None, queued_s: float | None = None
+) -> str | None:
+    """Where the run's time went: the build, jobs waiting for cores, jobs running (from the
+    first job's start to the last one's end)."""
+    from core.cost import fmt_duration
+
+    results = [r for r in record.results() if r.started and r.finished]
+    parts = []
+    if build_s is not None:
+        parts.append(f"build {fmt_duration(build_s)}")
+    if queued_s is not None:
+        parts.append(f"queued {fmt_duration(queued_s)} (longest wait for cores)")
+    if results:
+        running = max(r.finished for r in results) - min(r.started for r in results)
+        parts.append(f"running {fmt_duration(running)}")
+    return ("Time: " + ", ".join(parts)) if parts else None
+
+
+def render_run_summary(
+    record: RunRecord,
+    currency: str = "USD",
+    *,
+    build_s: float | None = None,
+    queued_s: float | None = None,
+) -> str:
+    """The summary printed when a run ends: jobs, validation, deploys, cost. `build_s` and
+    `queued_s` (measured by the front end) split the time into build, queued and running."""
+    from core.cost import estimate_vs_actual, fmt_duration
+
     out: list[str] = []
-    dur = f"{record.duration_s:.1f} s" if record.duration_s is not None else "-"
-    out.append(f"Run {record.run_id}: {record.state.upper()} ({record.backend} backend, {dur})")
+    dur = fmt_duration(record.duration_s) if record.duration_s is not None else "-"
+    out.append(
+        f"Run {record.run_id}: {run_label(record).upper()} ({record.backend} backend, {dur})"
+    )
+    timing = durations_line(record, build_s, queued_s)
+    if timing:
+        out.append(timing)
     results = record.results()
     out.extend(training_lines([r for r in results if r.kind == "train"]))
     val = [r for r in results if r.kind == "validate"]
@@ -153,26 +253,23 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
         out.append("")
         part = "" if v.complete else " (partial: some faction pairs failed)"
         out.append(f"Validation: verdict {v.verdict.upper()}{part}, {v.games} games, {v.dir}")
+        games = record.plan.get("validation", {}).get("games")
+        caveat = balance_caveat(games if isinstance(games, int) else None)
+        if caveat:
+            out.append(f"  warning: {caveat}")
+        reasons = validation_reasons(v.results) if v.verdict != "balanced" else []
+        for reason in reasons:
+            out.append(f"  because: {reason}")
         rates = "  ".join(f"{f} {_fmt_rate(r)}" for f, r in v.faction_win_rates.items())
         out.append(f"  faction win rates: {rates}")
         if v.first_seat_win_rate is not None:
             out.append(f"  first seat: {_fmt_rate(v.first_seat_win_rate)}")
+        out.append(f"  every warning and matchup: {v.dir}/summary.txt")
     out.extend(gate_lines(record))
-    if record.deploys:
+    deployed = deploy_lines(record)
+    if deployed:
         out.append("")
-        out.append("Deployed weights:")
-        for d in record.deploys:
-            backup = f" (previous kept in {d.backup})" if d.backup else " (new file)"
-            out.append(f"  {d.target}: {d.path}{backup}")
-            changed = sorted(
-                (x for x in d.deltas if x.delta != 0), key=lambda x: -abs(x.pct or 0.0)
-            )
-            for x in changed[:6]:
-                pct = f" ({x.pct:+.1f}%)" if x.pct is not None else ""
-                mark = "  large" if x.large else ""
-                out.append(f"    {x.name:<24} {x.old:>10.4g} -> {x.new:<10.4g}{pct}{mark}")
-            if len(changed) > 6:
-                out.append(f"    ... {len(changed) - 6} more changed weights")
+        out.extend(deployed)
     if record.ladder:
         out.append(f"Strength ladder: {record.ladder}")
     cost = record.cost
@@ -180,6 +277,7 @@ def render_run_summary(record: RunRecord, currency: str = "USD") -> str:
         out.append("")
         billed = "" if record.billed else " (local run: not billed; the Modal price for reference)"
         out.append(f"Estimated cost: {cost.describe(currency)}{billed}")
+        out.append(f"Estimate: {estimate_vs_actual(record.estimate, cost)}")
     if record.errors:
         out.append("")
         out.append("Errors:")

@@ -360,3 +360,13 @@ def test_ladder_command_plays_then_reuses(ws: Workspace, fake_bin_dir: Path) -> 
     assert lad["pairings"] == 6 and lad["ratings"][-1]["entry"]["id"] == "random"
     proc = ewtui("-C", str(ws.root), "ladder", "--mcts-games", "3", env=env)
     assert proc.returncode == 2 and "positive even number" in proc.stderr
+
+
+def test_weights_diff_of_identical_files_says_identical(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = ["-C", str(ws.root), "weights"]
+    target = str(ws.weights_file("generalist"))
+    assert main([*root, "diff", "generalist", target]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("identical: all ") and "+0" not in out and out.count("\n") == 1

@@ -138,3 +138,30 @@ def test_modal_run_prints_the_same_lines_as_ewtui_run() -> None:
         printer(e)
     assert out.getvalue().splitlines() == buf.getvalue().splitlines()
     assert "[train-generalist] warn: sigma is small" in out.getvalue()
+
+
+def test_the_summary_explains_time_verdict_deploy_and_estimate(
+    ws: Workspace, fake_bins: Binaries
+) -> None:
+    """A full smoke run: where the time went, the verdict with its pointer to summary.txt and
+    the warning that 1 game per seat order cannot judge balance, what the deploy replaced with
+    the command that undoes it, and the estimate against the actual."""
+    from core.summary import render_run_summary
+
+    project = load_project_config(ws.configs_file)
+    options = RunOptions(preset="smoke", cores=2, single="generalist")
+    plan = build_plan(project, options, ws)
+    local = LocalBackend(ws, cores=2, bins=fake_bins)
+    record = asyncio.run(run_pipeline(plan, local, ws, lambda e: None))
+    text = render_run_summary(record, build_s=12.0, queued_s=3.0)
+    assert "Time: build 12 s, queued 3.0 s (longest wait for cores), running " in text
+    assert "warning: too few games to judge balance: 1 per seat order" in text
+    assert record.validation is not None
+    assert f"every warning and matchup: {record.validation.dir}/summary.txt" in text
+    if record.validation.verdict != "balanced":
+        assert "  because: " in text
+    assert record.deploys, text
+    assert "Deployed weights:" in text and "undo: ewtui weights rollback" in text
+    assert "weights changed" in text
+    assert "Estimate: estimated " in text and "x the estimate)" in text
+    assert "e-0" not in text and "e+" not in text  # readable units, never an exponent

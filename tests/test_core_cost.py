@@ -1,12 +1,23 @@
+import json
+from pathlib import Path
+
 import pytest
 
-from core.cost import CostEstimate, estimate_core_hours
+from core.cost import (
+    CostEstimate,
+    calibration_from_records,
+    estimate_core_hours,
+    estimate_vs_actual,
+    fmt_core_hours,
+    fmt_duration,
+    fmt_money,
+)
 
 
 def test_cost_is_core_hours_times_price() -> None:
     e = estimate_core_hours(3.2, 0.025)
     assert e.core_hours == pytest.approx(3.2) and e.cost == pytest.approx(0.08)
-    assert "0.0800 USD" in e.describe()
+    assert e.describe() == "0.08 USD (3.20 core-h at 0.025 USD/core-hour)"
 
 
 def test_records_written_with_cores_and_hours_still_load() -> None:
@@ -14,3 +25,66 @@ def test_records_written_with_cores_and_hours_still_load() -> None:
     old = {"cores": 0.0, "hours": 0.0, "core_hours": 2.0, "price_per_core_hour": 0.5, "cost": 1.0}
     e = CostEstimate.model_validate(old)
     assert e.cost == 1.0 and e.core_hours == 2.0
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [
+        (2.18e-05, "0.1 core-s"),
+        (0.0265, "1.6 core-min"),
+        (0.5, "30.0 core-min"),
+        (3.2, "3.20 core-h"),
+        (2.24e17, "224,000,000,000,000,000 core-h"),
+    ],
+)
+def test_core_hours_read_without_exponents(hours: float, shown: str) -> None:
+    assert fmt_core_hours(hours) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(3.25, "3.2 s"), (42, "42 s"), (200, "3 min 20 s"), (7500, "2 h 05 min"), (90000, "1 d 1 h")],
+)
+def test_durations_read_in_their_unit(seconds: float, shown: str) -> None:
+    assert fmt_duration(seconds) == shown
+
+
+def test_money_never_rounds_a_cost_to_zero() -> None:
+    assert fmt_money(0.0) == "0.00 USD"
+    assert fmt_money(0.0004, "EUR") == "< 0.01 EUR"
+    assert fmt_money(1234.5) == "1,234.50 USD"
+
+
+def test_estimate_against_actual_gives_the_ratio() -> None:
+    est = estimate_core_hours(0.04, 0.1, wall_s=60)
+    used = estimate_core_hours(0.05, 0.1, wall_s=90)
+    line = estimate_vs_actual(est, used)
+    assert line == (
+        "estimated 2.4 core-min, used 3.0 core-min (1.25x the estimate), "
+        "wall clock 1 min 30 s vs 1 min 00 s"
+    )
+
+
+def _record(path: Path, name: str, state: str, est: float, used: float, cal: float = 1.0) -> None:
+    path.joinpath(f"{name}.json").write_text(
+        json.dumps(
+            {
+                "state": state,
+                "backend": "local",
+                "estimate": {"core_hours": est, "calibration": cal},
+                "cost": {"core_hours": used},
+            }
+        )
+    )
+
+
+def test_calibration_is_the_median_ratio_of_finished_local_runs(tmp_path: Path) -> None:
+    assert calibration_from_records(tmp_path / "missing") == 1.0
+    _record(tmp_path, "2026-01-01_000001", "ok", 0.0265, 0.0418)  # 1.58
+    _record(tmp_path, "2026-01-01_000002", "ok", 0.010, 0.015)  # 1.5
+    # stored estimates are already calibrated: 0.03 at x1.5 is 0.02 raw, 0.034 used: 1.7
+    _record(tmp_path, "2026-01-01_000003", "ok", 0.03, 0.034, cal=1.5)
+    _record(tmp_path, "2026-01-01_000004", "failed", 0.01, 0.5)  # not finished: ignored
+    _record(tmp_path, "2026-01-01_000005", "ok", 0.01, 5.0)  # implausible: ignored
+    tmp_path.joinpath("2026-01-01_000006.json").write_text("{broken")
+    assert calibration_from_records(tmp_path) == pytest.approx(0.0418 / 0.0265)

@@ -84,3 +84,33 @@ def test_configs_option_refuses_unknown_names_empty_lists_and_single(ws: Workspa
     # Validation alone needs no training config.
     plan = build_plan(project(ws), RunOptions(mode="validate-only", configs=[]), ws)
     assert plan.training == [] and len(plan.validate_jobs()) == 3
+
+
+def test_wall_clock_shares_the_cores_locally_and_takes_the_longest_job_on_modal(
+    ws: Workspace,
+) -> None:
+    p = project(ws)
+    two = build_plan(p, RunOptions(mode="train-only", cores=2), ws, calibration=1.0)
+    four = build_plan(p, RunOptions(mode="train-only", cores=4), ws, calibration=1.0)
+    # Four equal configs: each job's core time over the cores the budget gives it.
+    assert two.wall_clock_s() == pytest.approx(two.core_hours() * 3600 / 2)
+    assert four.wall_clock_s() == pytest.approx(two.wall_clock_s() / 2)
+    modal = build_plan(p, RunOptions(mode="train-only", backend="modal"), ws)
+    per_job = modal.core_hours() * 3600 / len(modal.train_jobs()) / 16
+    assert modal.wall_clock_s() == pytest.approx(per_job)
+    assert modal.cost_estimate().wall_s == pytest.approx(per_job)
+
+
+def test_calibration_scales_the_estimate_but_not_on_modal(ws: Workspace) -> None:
+    p = project(ws)
+    plain = build_plan(p, RunOptions(), ws, calibration=1.0)
+    slow = build_plan(p, RunOptions(), ws, calibration=1.5)
+    assert slow.core_hours() == pytest.approx(1.5 * plain.core_hours())
+    assert slow.cost_estimate().calibration == 1.5
+    modal = build_plan(p, RunOptions(backend="modal"), ws, calibration=1.5)
+    assert modal.calibration == 1.0
+
+
+def test_absurd_sizes_are_refused_with_their_limit(ws: Workspace) -> None:
+    with pytest.raises(UsageError, match=r"the limit is 10,000 core-hours"):
+        build_plan(project(ws), RunOptions(validation_games=10**20), ws)

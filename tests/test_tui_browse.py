@@ -49,7 +49,7 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
         await pilot.pause()
         assert screen.sort_key == "best_fitness"
         assert row_ids(table)[-1] == VALIDATION_RUN
-        await pilot.press("r")
+        await pilot.press("S")
         await pilot.pause()
         assert not screen.reverse
 

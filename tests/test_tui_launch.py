@@ -12,10 +12,11 @@ from test_tui_support import (
     shown_text,
     wait_until,
 )
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
 from core.paths import Workspace
 from tui.app import EwtuiApp
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.launch import LaunchScreen
 from tui.screens.monitor import MonitorScreen
 from tui.widgets.job_card import JobCard
@@ -60,6 +61,49 @@ async def test_plan_follows_the_form(ws: Workspace) -> None:
         games.value = "3"
         await pilot.pause()
         assert "240" in plan_text(app)  # 40 x 2 x 3
+        games.value = str(10**20)
+        await pilot.pause()
+        assert "the limit is 10,000 core-hours" in plan_text(app)
+
+
+async def test_plan_reads_in_units_with_its_wall_clock_at_80x24(ws: Workspace) -> None:
+    """At 80x24 the plan's time, work and cost are above the fold, in readable units, and
+    the jobs table keeps its size column."""
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose_preset(app, pilot, "smoke")
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        plan = screen.build()
+        text = plan_text(app)
+        lines = text.splitlines()
+        assert lines[1].startswith("time  about ") and "on this machine" in lines[1]
+        assert lines[2].startswith("work  ") and "core-s" in lines[2]
+        assert "e-0" not in text and "e+" not in text
+        assert "2x4x6" in text  # the size column is not squeezed away
+        assert plan.cost_estimate().wall_s == pytest.approx(plan.wall_clock_s())
+        # The configs label is not scrolled away by the focused list.
+        assert screen.query_one("#launch-form").scroll_y == 0
+
+
+async def test_force_deploy_checkbox_sets_the_option(ws: Workspace) -> None:
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        force = screen.query_one("#force-deploy", Checkbox)
+        assert not force.value and not screen.options().force_deploy
+        assert "yes, if the gate agrees" in plan_text(app)
+        force.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert force.value and screen.options().force_deploy
+        assert "yes, even if the gate refuses" in plan_text(app)
+        # Without deploying there is nothing to force: the box is disabled and ignored.
+        screen.query_one("#deploy", Checkbox).value = False
+        await pilot.pause()
+        assert force.disabled and not screen.options().force_deploy
+        assert "deploy     no" in plan_text(app)
 
 
 async def test_smoke_run_with_the_test_double(populated_ws: Workspace, fake_binaries: Path) -> None:
@@ -112,10 +156,18 @@ async def test_cancel_one_job_then_the_run(
         assert isinstance(screen, MonitorScreen)
         running = next(j.job_id for j in app.run_view.jobs.values() if j.state == "running")
         screen.select(running)
-        await pilot.press("c")
+        # Cancelling asks first: `n` keeps the job, `x` again (or `y`) cancels it.
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert app.run_view.jobs[running].state == "running" and app.screen is screen
+        await pilot.press("x", "x")
         await wait_until(pilot, lambda: app.run_view.jobs[running].state == "cancelled")
         assert app.running
-        await pilot.press("x")
+        await pilot.press("ctrl+x")
+        assert isinstance(app.screen, ConfirmScreen) and app.running
+        await pilot.press("y")
         await wait_until(pilot, lambda: not app.running)
         assert app.run_view.state == "interrupted"
         assert app.run_view.phases["train"] == "interrupted"
@@ -151,7 +203,13 @@ async def test_quit_during_a_run_saves_it_as_interrupted(
         await wait_until(
             pilot, lambda: any(j.state == "running" for j in app.run_view.jobs.values())
         )
+        # `q` asks first while a run is going; `n` keeps it, `q` twice quits.
         await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen) and app.running
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert app.running and not app._exit
+        await pilot.press("q", "q")
         await wait_until(pilot, lambda: not app.running)
     records = list(populated_ws.runs_dir.glob("*.json"))
     assert len(records) == 1

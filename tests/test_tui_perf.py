@@ -23,11 +23,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from test_tui_support import populated_ws
 from textual.app import App, ComposeResult
 
 from core.paths import Workspace
 from tui.widgets.log_pane import DEFAULT_MAX_LINES, FLUSH_INTERVAL_S, LogPane
 
+__all__ = ["populated_ws"]
 REPO = Path(__file__).resolve().parents[1]
 
 STARTUP_PROBE = """
@@ -113,10 +115,11 @@ def test_startup(benchmark: Any, ws: Workspace) -> None:
     benchmark.extra_info["ready_s"] = [round(r["ready_s"], 3) for r in runs]
     benchmark.extra_info["import_s"] = [round(r["import_s"], 3) for r in runs]
     benchmark.extra_info["empty_app_ready_s"] = [round(r["ready_s"], 3) for r in floor]
+    benchmark.extra_info["ratio_to_empty_app"] = round(best / base, 2)
     print(
         f"\nstart-up to the launch screen: best {best:.3f} s of {len(runs)} "
         f"(imports {min(r['import_s'] for r in runs):.3f} s); "
-        f"an empty Textual app: best {base:.3f} s"
+        f"an empty Textual app: best {base:.3f} s; ratio {best / base:.2f} (target <= 1.3)"
     )
     for r in runs:
         assert r["screen"] == "LaunchScreen"
@@ -124,6 +127,49 @@ def test_startup(benchmark: Any, ws: Workspace) -> None:
             m for m in r["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_AT_STARTUP)
         ]
         assert not early, f"loaded before the launch screen needs them: {early}"
+
+
+SWITCH_ORDER = ("experiments", "matrix", "weights", "ladder", "monitor", "launch")
+
+
+async def switch_times(root: Path) -> dict[str, list[float]]:
+    """Seconds from a screen key to that screen drawn, per screen: the first switch (the screen
+    is built) and then warm switches (it is kept as a mode and only resumed)."""
+    from textual.widgets import Static
+
+    from tui.app import EwtuiApp
+
+    keys = {"experiments": "e", "matrix": "v", "weights": "w", "ladder": "a"}
+    keys |= {"monitor": "m", "launch": "l"}
+    app = EwtuiApp(Workspace(root))
+    out: dict[str, list[float]] = {name: [] for name in SWITCH_ORDER}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(4):
+            for name in SWITCH_ORDER:
+                start = time.perf_counter()
+                await pilot.press(keys[name])  # returns once the key is handled
+                await pilot.pause()  # and the screen has been drawn
+                out[name].append(time.perf_counter() - start)
+                assert app.current_mode == name
+                assert app.screen.query(Static) is not None
+    return out
+
+
+def test_screen_switch(benchmark: Any, populated_ws: Workspace) -> None:
+    """A screen switch, key to drawn screen: the first visit builds the screen, later ones
+    resume it (target <= 150 ms)."""
+    results: list[dict[str, list[float]]] = []
+    benchmark.pedantic(
+        lambda: results.append(asyncio.run(switch_times(populated_ws.root))),
+        rounds=1,
+        iterations=1,
+    )
+    figures = results[-1]
+    first = {k: round(1000 * v[0], 1) for k, v in figures.items()}
+    warm = {k: round(1000 * sorted(v[1:])[len(v[1:]) // 2], 1) for k, v in figures.items()}
+    benchmark.extra_info.update({"first_ms": first, "warm_median_ms": warm})
+    print(f"\nscreen switch, first visit (ms): {first}\nwarm, median (ms): {warm}")
 
 
 class TimedPane(LogPane):

@@ -89,3 +89,20 @@ def test_clean_line_strips_escapes_and_controls() -> None:
     assert clean_line("bell\x07 and \x00nul\ttab") == "bell and nul\ttab"
     ev = parse_event_line('{"v":1,"event":"log","level":"info","msg":"\\u001b[2Jwipe"}')
     assert isinstance(ev, LogEvent) and clean_line(ev.msg) == "wipe"
+
+
+def test_a_generation_is_logged_once() -> None:
+    """tune sends a generation event and logs the same generation: the pane shows one line
+    (the log's copy waits with the debug lines)."""
+    view = RunView(run_id="r1", state="running")
+    view.apply(job(GenerationEvent(gen=1, generations=2, best_fitness=0.4, best_fitness_ever=0.4)))
+    view.apply(job(LogEvent(level="info", msg="gen 1/2: in-training fitness best 0.4000")))
+    view.apply(job(LogEvent(level="info", msg="general remark")))
+    shown = view.jobs["train-generalist"].lines_since(0)
+    assert [line for line in shown if "gen 1/2" in line] == [
+        "gen 1/2: in-training best 0.4000 (ever 0.4000, noisy), mean -, sigma -"
+    ]
+    assert "[info] general remark" in shown
+    assert "[info] gen 1/2: in-training fitness best 0.4000" in view.jobs[
+        "train-generalist"
+    ].lines_since(0, debug=True)

@@ -22,13 +22,13 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from core.errors import EwtuiError
 from core.paths import Workspace
-from tui.widgets.run_view import RunView
 
 if TYPE_CHECKING:
     from core.backend import Backend
     from core.config import ProjectConfig
     from core.events import PipelineEvent
     from core.plan import Plan, RunOptions
+    from tui.widgets.run_view import RunView
 
 SCREENS_BY_MODE = {
     "launch": "Launch",
@@ -38,6 +38,10 @@ SCREENS_BY_MODE = {
     "weights": "Weights",
     "ladder": "Strength ladder",
 }
+
+
+SCREENS = Binding.Group("Screens", compact=True)
+"""The six screen keys share one footer entry: `lmevwa Screens`."""
 
 
 class PipelineMessage(Message):
@@ -99,16 +103,45 @@ class EwtuiApp(App[None]):
         "ladder": _ladder_screen,
     }
     DEFAULT_MODE = "launch"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    """Screens get `-narrow` below 110 columns: side panes fold away or stack (ewtui.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "show('launch')", "Launch", tooltip="Pick configs and start a run"),
-        Binding("m", "show('monitor')", "Monitor", tooltip="Watch the running jobs"),
-        Binding("e", "show('experiments')", "Experiments", tooltip="Browse experiments"),
-        Binding("v", "show('matrix')", "Matrix", tooltip="Validation win-rate matrix"),
-        Binding("w", "show('weights')", "Weights", tooltip="Weights diff, deploy, roll back"),
-        Binding("a", "show('ladder')", "Ladder", tooltip="Strength ladder: Elo of every bot"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="List the keys"),
-        Binding("ctrl+x", "cancel_run", "Cancel run", show=False, tooltip="Cancel the whole run"),
-        Binding("q", "quit", "Quit", tooltip="Quit (a running pipeline is cancelled)"),
+        Binding(
+            "l", "show('launch')", "Launch", tooltip="Pick configs and start a run", group=SCREENS
+        ),
+        Binding("m", "show('monitor')", "Monitor", tooltip="Watch the running jobs", group=SCREENS),
+        Binding(
+            "e", "show('experiments')", "Experiments", tooltip="Browse experiments", group=SCREENS
+        ),
+        Binding(
+            "v", "show('matrix')", "Matrix", tooltip="Validation win-rate matrix", group=SCREENS
+        ),
+        Binding(
+            "w",
+            "show('weights')",
+            "Weights",
+            tooltip="Weights diff, deploy, roll back",
+            group=SCREENS,
+        ),
+        Binding(
+            "a",
+            "show('ladder')",
+            "Ladder",
+            tooltip="Strength ladder: Elo of every bot",
+            group=SCREENS,
+        ),
+        # `?` and `q` are pinned to the right of every footer (tui/widgets/footer.py).
+        Binding(
+            "question_mark", "help", "Help", key_display="?", tooltip="List the keys", show=False
+        ),
+        Binding(
+            "ctrl+x",
+            "cancel_run",
+            "Cancel run",
+            show=False,
+            tooltip="Cancel the whole run (asks first)",
+        ),
+        Binding("q", "quit", "Quit", tooltip="Quit (asks first while a run is going)", show=False),
     ]
 
     def __init__(
@@ -121,7 +154,7 @@ class EwtuiApp(App[None]):
         self.workspace = workspace if workspace is not None else Workspace.find()
         self._project: ProjectConfig | None = None
         self._backend_factory = backend_factory
-        self.run_view = RunView()
+        self._run_view: RunView | None = None
         self.backend: Backend | None = None
         self.pipeline_worker: Worker[Any] | None = None
         self._matrix_request: str | None = None
@@ -149,6 +182,20 @@ class EwtuiApp(App[None]):
     # -- the run -------------------------------------------------------------------------------
 
     @property
+    def run_view(self) -> RunView:
+        """What the monitor draws; made on first use, so start-up does not load the event
+        models (the launch screen does not need them)."""
+        if self._run_view is None:
+            from tui.widgets.run_view import RunView
+
+            self._run_view = RunView()
+        return self._run_view
+
+    @run_view.setter
+    def run_view(self, view: RunView) -> None:
+        self._run_view = view
+
+    @property
     def running(self) -> bool:
         worker = self.pipeline_worker
         return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
@@ -159,6 +206,8 @@ class EwtuiApp(App[None]):
             self.notify("A run is already going; cancel it first (ctrl+x).", severity="warning")
             return
         self.backend = backend
+        from tui.widgets.run_view import RunView
+
         self.run_view = RunView.from_plan(plan)
         self.pipeline_worker = self.run_worker(
             self._run_pipeline(plan, backend),
@@ -187,7 +236,8 @@ class EwtuiApp(App[None]):
             record = event.worker.result
             view.record = record
             view.end(str(getattr(record, "state", "ok")))
-            self.notify(f"Run {view.run_id} finished: {view.state}", timeout=8)
+            severity = "information" if view.label.startswith("done") else "warning"
+            self.notify(f"Run {view.run_id} finished: {view.label}", severity=severity, timeout=8)
         elif event.state == WorkerState.ERROR:
             view.end("failed")
             err = event.worker.error
@@ -196,23 +246,89 @@ class EwtuiApp(App[None]):
             view.end("interrupted")
             self.notify(f"Run {view.run_id} cancelled", severity="warning")
 
-    def cancel_job(self, job_id: str) -> None:
+    def _ask(
+        self,
+        question: str,
+        yes: str,
+        again: str | None,
+        then: Callable[[Any], Any],
+        other: tuple[str, str] | None = None,
+    ) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        self.push_screen(ConfirmScreen(question, yes, again=again, other=other), then)
+
+    def cancel_job(self, job_id: str, key: str | None = None) -> None:
+        """Cancel one job of the running pipeline, after a confirmation (`key` again or `y`)."""
         if self.backend is None or not self.running:
             self.notify("No run is going.", severity="warning")
             return
-        self.backend.cancel(job_id)
-        self.notify(f"Cancelling {job_id}")
+        backend = self.backend
 
-    def action_cancel_run(self) -> None:
-        """Cancel the pipeline task: the pipeline stops its jobs, keeps what finished, and
-        saves the run as interrupted."""
+        def answer(yes: object) -> None:
+            if yes is True and self.running:
+                backend.cancel(job_id)
+                self.notify(f"Cancelling {job_id}")
+
+        self._ask(
+            f"Cancel job {job_id}? The rest of the run goes on; the job's work so far is lost.",
+            "Cancel job",
+            key,
+            answer,
+        )
+
+    def action_cancel_run(self, key: str = "ctrl+x") -> None:
+        """Cancel the pipeline task, after a confirmation: the pipeline stops its jobs, keeps
+        what finished, and saves the run as interrupted."""
         if self.pipeline_worker is None or not self.running:
             self.notify("No run is going.", severity="warning")
             return
-        self.pipeline_worker.cancel()
-        self.notify("Cancelling the run; finished results are kept")
+
+        def answer(yes: object) -> None:
+            if yes is True:
+                self.cancel_run_now()
+
+        self._ask(
+            f"Cancel run {self.run_view.run_id}? Every job stops; finished results are kept and"
+            " the run is saved as interrupted.",
+            "Cancel run",
+            key,
+            answer,
+        )
+
+    def cancel_run_now(self) -> None:
+        if self.pipeline_worker is not None and self.running:
+            self.pipeline_worker.cancel()
+            self.notify("Cancelling the run; finished results are kept")
 
     async def action_quit(self) -> None:
+        """Quit; while a run is going, ask first (`q` again or `y`), and where the backend can
+        leave its run going (Modal) offer that (`d`)."""
+        if self.pipeline_worker is None or not self.running:
+            self.exit()
+            return
+        detach = getattr(self.backend, "detach", None)
+        other = ("d", "Leave it running") if callable(detach) else None
+
+        async def answer(choice: object) -> None:
+            if choice is True:
+                await self.quit_now()
+            elif choice == "d" and callable(detach):
+                detach()
+                self.exit()
+
+        where = " on Modal" if other else ""
+        self._ask(
+            f"Run {self.run_view.run_id} is going{where}. Quit and cancel it? Finished results"
+            " are kept and the run is saved as interrupted.",
+            "Cancel run and quit",
+            "q",
+            answer,
+            other,
+        )
+
+    async def quit_now(self) -> None:
+        """Cancel the run (if any), wait for the pipeline to save it, and exit."""
         if self.pipeline_worker is not None and self.running:
             self.pipeline_worker.cancel()
             with contextlib.suppress(WorkerCancelled, WorkerFailed):

@@ -363,8 +363,13 @@ def _cmd_weights(args: argparse.Namespace) -> int:
         if args.sub_json:
             print(json.dumps([d.model_dump() for d in deltas], indent=2))
             return ExitCode.OK
+        if not any(d.delta for d in deltas):
+            print(f"identical: all {len(deltas)} weights are equal")
+            return ExitCode.OK
         print(f"{'weight':<26} {'A':>12} {'B':>12} {'delta':>12} {'%':>9}")
         for d in deltas:
+            if not d.delta:
+                continue  # the count below says how many are equal
             pct = f"{d.pct:+.1f}%" if d.pct is not None else "-"
             mark = "  large" if d.large else ""
             print(f"{d.name:<26} {d.old:>12.6g} {d.new:>12.6g} {d.delta:>+12.4g} {pct:>9}{mark}")

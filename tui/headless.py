@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
+import time
 from typing import IO, Any
 
 from rich.console import Console
@@ -14,6 +16,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -54,6 +57,9 @@ class Reporter:
         self.tasks: dict[str, TaskID] = {}
         self.info: dict[str, str] = {}
         self.text = PlainProgress(quiet=not plain)
+        self.queued_at: dict[str, float] = {}
+        self.waits: dict[str, float] = {}
+        """Seconds each job waited for cores (queued until running)."""
         if not plain:
             self.progress = Progress(
                 TextColumn("{task.description:<28}"),
@@ -84,7 +90,10 @@ class Reporter:
         if self.progress is None:
             return None
         if job_id not in self.tasks:
-            self.tasks[job_id] = self.progress.add_task(job_id, total=None, info="queued")
+            # Not started: its clock starts when the job runs, not while it waits for cores.
+            self.tasks[job_id] = self.progress.add_task(
+                job_id, total=None, info="queued", start=False
+            )
         return self.tasks[job_id]
 
     def _update(self, job_id: str, **kw: Any) -> None:
@@ -95,7 +104,23 @@ class Reporter:
         if task is not None and self.progress is not None:
             self.progress.update(task, **kw)
 
+    def _timing(self, ev: JobStateChanged) -> None:
+        now = time.monotonic()
+        if ev.state == "queued":
+            self.queued_at[ev.job_id] = now
+        elif ev.state == "running" and ev.job_id in self.queued_at:
+            self.waits[ev.job_id] = now - self.queued_at.pop(ev.job_id)
+            task = self._task(ev.job_id)
+            if task is not None and self.progress is not None:
+                self.progress.start_task(task)
+
+    @property
+    def longest_wait(self) -> float | None:
+        return max(self.waits.values()) if self.waits else None
+
     def handle(self, ev: PipelineEvent) -> None:
+        if isinstance(ev, JobStateChanged):
+            self._timing(ev)
         if self.json_out is not None:
             self.json_out.write(pipeline_event_to_json(ev) + "\n")
             self.json_out.flush()
@@ -133,6 +158,59 @@ class Reporter:
             self._update(jid, info=f"{n} matchups, last {e.deck_a}-{e.deck_b}{rate}")
 
 
+# --- the build ---------------------------------------------------------------------------------
+
+
+def build_first(ws: Workspace, reporter: Reporter, console: Console) -> float | None:
+    """Build the binaries before the run when they need it, showing the elapsed time (a first
+    build takes minutes); returns the build's seconds (None: nothing to build, negative:
+    interrupted). A failed build is left to the run, which reports it as a failed job."""
+    from core.binaries import ensure_binaries, needs_build
+    from core.errors import EwtuiError
+
+    if not needs_build(ws):
+        return None
+    what = "building tune and validate (cargo build --release in rust/)"
+    reporter.line(f"ewtui: {what}; first use or changed Rust sources")
+    start = time.monotonic()
+    done = threading.Event()
+
+    def build() -> None:
+        try:
+            ensure_binaries(ws)
+        except EwtuiError:
+            pass  # the run builds again and reports the error in its place
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=build, name="cargo-build", daemon=True)
+    worker.start()
+    try:
+        if reporter.plain:
+            while not done.wait(30):
+                reporter.line(f"ewtui: still building ({time.monotonic() - start:.0f} s)")
+        else:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn(what),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                bar.add_task("build", total=None)
+                while not done.wait(0.2):
+                    pass
+    except KeyboardInterrupt:
+        from core.job_process import kill_children
+
+        kill_children()
+        reporter.line("ewtui: interrupted during the build")
+        return -1.0
+    took = time.monotonic() - start
+    reporter.line(f"ewtui: built in {took:.0f} s")
+    return took
+
+
 # --- entry -------------------------------------------------------------------------------------
 
 
@@ -154,14 +232,9 @@ def run_headless(
     reporter.line(f"ewtui: {plan_line(plan, backend)}")
     for note in plan.notes:
         reporter.line(f"ewtui: note: {note}")
-    if backend.name == "local":
-        from core.binaries import needs_build
-
-        if needs_build(ws):
-            reporter.line(
-                "ewtui: building tune and validate (cargo build --release in rust/; "
-                "first use or changed Rust sources)"
-            )
+    build_s = build_first(ws, reporter, err_console) if backend.name == "local" else None
+    if build_s is not None and build_s < 0:
+        return ExitCode.INTERRUPTED
     try:
         with reporter:
             record = asyncio.run(
@@ -175,7 +248,9 @@ def run_headless(
         kill_children()
         reporter.line("ewtui: interrupted")
         return ExitCode.INTERRUPTED
-    summary = render_run_summary(record, project.pricing.currency)
+    summary = render_run_summary(
+        record, project.pricing.currency, build_s=build_s, queued_s=reporter.longest_wait
+    )
     if json_lines:
         err_console.print(summary, markup=False, highlight=False, soft_wrap=True)
     else:

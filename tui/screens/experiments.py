@@ -17,7 +17,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     Select,
@@ -30,6 +29,7 @@ from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
 from core.heldout import fmt_heldout_fitness, fmt_points, parse_heldout, short_result
 from tui.widgets.fitness_chart import FitnessChart, Series
+from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from tui.app import EwtuiApp
@@ -58,6 +58,37 @@ def _result_cell(exp: Experiment) -> Text:
     return Text(cell, style="" if exp.h2h_score is not None else "dim")
 
 
+def run_of(exp: Experiment) -> str | None:
+    """The run that made the experiment (``core.experiments``), if it says."""
+    run = getattr(exp, "run_id", None)
+    return str(run) if run else None
+
+
+def experiment_state(exp: Experiment) -> str:
+    """done, cancelled, failed, interrupted or running, as core reads it from the directory."""
+    state = getattr(exp, "state", None)
+    if state:
+        return str(state)
+    return "done" if exp.complete else "incomplete"
+
+
+def group_by_run(rows: list[Experiment]) -> list[Experiment]:
+    """The sorted rows with the experiments of one run kept together, at the place of the
+    run's first row (rows without a run id stay where they are)."""
+    groups: dict[str, list[Experiment]] = {}
+    order: list[Experiment | str] = []
+    for exp in rows:
+        run = run_of(exp)
+        if run is None:
+            order.append(exp)
+        elif run not in groups:
+            groups[run] = [exp]
+            order.append(run)
+        else:
+            groups[run].append(exp)
+    return [e for item in order for e in (groups[item] if isinstance(item, str) else [item])]
+
+
 class ExperimentsScreen(Screen[None]):
     HELP_TITLE = "Experiments"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,7 +100,9 @@ class ExperimentsScreen(Screen[None]):
             tooltip="Filter by tag, kind, mode, date or fitness",
         ),
         Binding("s", "cycle_sort", "Sort", tooltip="Sort by the next column"),
-        Binding("r", "reverse_sort", "Reverse", tooltip="Reverse the sort order"),
+        Binding(
+            "S", "reverse_sort", "Reverse", key_display="shift+s", tooltip="Reverse the sort order"
+        ),
         Binding("space", "mark", "Mark", tooltip="Mark the experiment for comparison"),
         Binding(
             "c",
@@ -132,7 +165,7 @@ class ExperimentsScreen(Screen[None]):
                 with TabPane("Weights", id="tab-weights"):
                     yield VerticalScroll(Static(id="weights"))
         yield Static(id="exp-status")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#exp-table", DataTable)
@@ -140,11 +173,13 @@ class ExperimentsScreen(Screen[None]):
             (" ", "mark"),
             ("kind", "kind"),
             ("experiment", "id"),
+            ("state", "state"),
             ("result / verdict", "result"),
             ("mode", "mode"),
             ("tag", "tag"),
             ("created", "created"),
             ("gens/games", "size"),
+            ("run", "run"),
         ):
             table.add_column(label, key=key)
         self.action_reload()
@@ -195,7 +230,9 @@ class ExperimentsScreen(Screen[None]):
         self._status("")
         keep = self.current.id if self.current is not None else None
         rows = store.filter(self._all, **self._filter_args())
-        self.rows = store.sort(self.sort_key, reverse=self.reverse, items=rows)  # type: ignore[arg-type]
+        self.rows = group_by_run(
+            store.sort(self.sort_key, reverse=self.reverse, items=rows)  # type: ignore[arg-type]
+        )
         table = self.query_one("#exp-table", DataTable)
         table.clear()
         for exp in self.rows:
@@ -208,11 +245,13 @@ class ExperimentsScreen(Screen[None]):
                 "*" if exp.id == self.marked else " ",
                 exp.kind,
                 exp.id,
+                experiment_state(exp),
                 _result_cell(exp),
                 f"{exp.mode} {exp.faction}" if exp.faction else (exp.mode or "-"),
                 exp.tag or "-",
                 _fmt_date(exp.created),
                 size,
+                run_of(exp) or "-",
                 key=exp.id,
             )
         if keep is not None and any(e.id == keep for e in self.rows):
@@ -242,7 +281,11 @@ class ExperimentsScreen(Screen[None]):
         weights = self.query_one("#weights", Static)
         chart = self.query_one("#curve", FitnessChart)
         if exp is None:
-            summary.update("No experiment matches." if self._all else "No experiments yet.")
+            summary.update(
+                "No experiment matches the filters."
+                if self._all
+                else "No experiments yet: press l to pick a run and start it."
+            )
             config.update("")
             weights.update("")
             chart.set_series([])
@@ -437,7 +480,7 @@ class CompareScreen(ModalScreen[None]):
             ("held-out h2h (points vs baseline)", _h2h_cell),
             ("held-out fitness", _heldout_fitness_cell),
             ("in-training best (noisy)", _train_cell),
-            ("generations", lambda e: str(e.generations)),
+            ("generations", lambda e: "-" if e.generations is None else str(e.generations)),
             ("stop reason", lambda e: e.stop_reason or "-"),
         ]
         for label, get in rows:

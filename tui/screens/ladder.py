@@ -10,9 +10,10 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.errors import EwtuiError
+from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from core.ladder import Ladder
@@ -45,7 +46,7 @@ class LadderScreen(Screen[None]):
         yield Header()
         yield Static(id="ladder-note")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="ladder")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#ladder", DataTable)

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -27,8 +26,11 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from core.config import ProjectConfig
+from core.cost import fmt_core_hours, fmt_duration, fmt_money
 from core.errors import EwtuiError
 from core.plan import MODES, Plan, RunOptions, build_plan
+from tui.widgets.footer import AppFooter
+from tui.widgets.marks import TickCheckbox, TickSelectionList
 
 if TYPE_CHECKING:
     from tui.app import EwtuiApp
@@ -52,8 +54,8 @@ class LaunchScreen(Screen[None]):
         yield Header()
         with Horizontal():
             with VerticalScroll(id="launch-form"):
-                yield Label("Training configs (space toggles)")
-                yield SelectionList[str](
+                yield Label("Training configs (space toggles)", id="configs-label")
+                yield TickSelectionList(
                     *[
                         Selection(
                             f"{c.name}  [dim]{c.mode} {c.faction or ''}[/]", c.name, c.enabled
@@ -63,58 +65,82 @@ class LaunchScreen(Screen[None]):
                     id="configs",
                     compact=True,
                 )
-                yield Label("Mode")
-                yield Select(
-                    [(m, m) for m in MODES],
-                    value="full",
-                    allow_blank=False,
-                    id="mode",
-                    compact=True,
+                with Horizontal(classes="field"):
+                    yield Label("Mode")
+                    yield Select(
+                        [(m, m) for m in MODES],
+                        value="full",
+                        allow_blank=False,
+                        id="mode",
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Backend")
+                    yield Select(
+                        [(b, b) for b in BACKENDS],
+                        value="local",
+                        allow_blank=False,
+                        id="backend",
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Preset")
+                    yield Select(
+                        [(name, name) for name in project.presets],
+                        value=project.default_preset,
+                        allow_blank=False,
+                        id="preset",
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Val. games")
+                    yield Input(
+                        placeholder="per seat order (preset's)",
+                        type="integer",
+                        id="games",
+                        compact=True,
+                    )
+                yield TickCheckbox("sequential validation", False, id="sequential", compact=True)
+                yield TickCheckbox("deploy trained weights", True, id="deploy", compact=True)
+                yield TickCheckbox(
+                    "force deploy (skip gate)", False, id="force-deploy", compact=True
                 )
-                yield Label("Backend")
-                yield Select(
-                    [(b, b) for b in BACKENDS],
-                    value="local",
-                    allow_blank=False,
-                    id="backend",
-                    compact=True,
-                )
-                yield Label("Preset")
-                yield Select(
-                    [(name, name) for name in project.presets],
-                    value=project.default_preset,
-                    allow_blank=False,
-                    id="preset",
-                    compact=True,
-                )
-                yield Label("Validation games per seat order")
-                yield Input(placeholder="from preset", type="integer", id="games", compact=True)
-                yield Checkbox(
-                    "sequential validation",
-                    False,
-                    id="sequential",
-                    compact=True,
-                )
-                yield Checkbox("deploy trained weights", True, id="deploy", compact=True)
-                yield Button("Start run (ctrl+r)", variant="primary", id="launch")
+                yield Button("Start run (ctrl+r)", variant="primary", id="launch", compact=True)
             with VerticalScroll(id="plan-pane"):
                 yield Static(id="plan")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
+        self._calibration: float | None = None
+        self.refresh_plan()
+        self.call_after_refresh(self.query_one("#launch-form", VerticalScroll).scroll_home)
+        self.load_calibration()
+
+    @work(thread=True, exclusive=True, group="calibration")
+    def load_calibration(self) -> None:
+        """Read the earlier runs' records off the event loop; the plan is redrawn with them."""
+        from core.cost import calibration_from_records
+
+        factor = calibration_from_records(self.app.workspace.runs_dir)
+        self.app.call_from_thread(self._set_calibration, factor)
+
+    def _set_calibration(self, factor: float) -> None:
+        self._calibration = factor
         self.refresh_plan()
 
     # -- reading the form ------------------------------------------------------------------------
 
     def options(self) -> RunOptions:
         games_text = self.query_one("#games", Input).value.strip()
+        deploy = self.query_one("#deploy", Checkbox).value
         return RunOptions(
             mode=self.query_one("#mode", Select).value,
             backend=self.query_one("#backend", Select).value,
             preset=str(self.query_one("#preset", Select).value),
             validation_games=int(games_text) if games_text else None,
             sequential=self.query_one("#sequential", Checkbox).value,
-            deploy=self.query_one("#deploy", Checkbox).value,
+            deploy=deploy,
+            force_deploy=deploy and self.query_one("#force-deploy", Checkbox).value,
         )
 
     def selected_configs(self) -> list[str]:
@@ -125,7 +151,9 @@ class LaunchScreen(Screen[None]):
     def build(self) -> Plan:
         """The plan of the form's choices: exactly the selected training configs."""
         options = self.options().model_copy(update={"configs": self.selected_configs()})
-        return build_plan(self.app.project, options, self.app.workspace)
+        # Until the worker has read the earlier runs, the plan is uncalibrated (1.0).
+        calibration = getattr(self, "_calibration", None) or 1.0
+        return build_plan(self.app.project, options, self.app.workspace, calibration=calibration)
 
     # -- the plan pane ---------------------------------------------------------------------------
 
@@ -134,6 +162,8 @@ class LaunchScreen(Screen[None]):
     @on(Input.Changed)
     @on(Checkbox.Changed)
     def refresh_plan(self) -> None:
+        force = self.query_one("#force-deploy", Checkbox)
+        force.disabled = not self.query_one("#deploy", Checkbox).value
         pane = self.query_one("#plan", Static)
         try:
             plan = self.build()
@@ -180,16 +210,34 @@ def refusal(err: ValueError) -> str:
 
 
 def describe_plan(plan: Plan, project: ProjectConfig) -> Group:
-    """The plan pane: what will run, where, and what it should cost."""
+    """The plan pane: what it should cost and take first (it must fit above the fold at 80x24),
+    then what will run and where."""
     opts = plan.options
     currency = project.pricing.currency
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
+    cost = plan.cost_estimate()
+    where = "on Modal, per container" if opts.backend == "modal" else "on this machine"
+    totals = Table.grid(padding=(0, 1))
+    totals.add_column(style="bold", no_wrap=True)
+    totals.add_column()
+    totals.add_row("time", f"about {fmt_duration(cost.wall_s or 0.0)} {where} (plus any build)")
+    calibrated = f", x{plan.calibration:.2f} from earlier runs" if plan.calibration != 1.0 else ""
+    totals.add_row("work", f"{fmt_core_hours(cost.core_hours)}{calibrated}")
+    price = fmt_money(cost.cost, currency)
+    if opts.backend == "local":
+        price = f"free here ({price} on Modal)"
+    totals.add_row("cost", f"{price} [dim]at {cost.price_per_core_hour:g} {currency}/core-h[/]")
+    totals.add_row(
+        "games",
+        f"{plan.total_games():,} ({plan.train_games():,} training,"
+        f" {plan.validation_game_count():,} validation)",
+    )
+
+    head = Table.grid(padding=(0, 1))
+    head.add_column(style="bold", no_wrap=True)
     head.add_column()
-    head.add_row("mode", f"{opts.mode} on {opts.backend}")
+    head.add_row("mode", f"{opts.mode} on {opts.backend}, {plan.budget_cores} cores at once")
     preset = project.presets[plan.preset].description if plan.preset in project.presets else ""
     head.add_row("preset", f"{plan.preset}" + (f": {preset}" if preset else ""))
-    head.add_row("cores", f"{plan.budget_cores} available at once")
     v = plan.validation
     if opts.validates:
         bot = f"{v.bot}:{v.mcts_sims}" if v.bot == "mcts" else v.bot
@@ -198,39 +246,27 @@ def describe_plan(plan: Plan, project: ProjectConfig) -> Group:
             f"{plan.matchups} matchups x 2 seats x {v.games} games, bot {bot},"
             f" {'sequential' if opts.sequential else 'one job per faction pair'}",
         )
-    head.add_row("deploy", "yes" if opts.deploy and opts.trains else "no")
+    deploy = "no"
+    if opts.deploy and opts.trains:
+        deploy = "yes, even if the gate refuses" if opts.force_deploy else "yes, if the gate agrees"
+    head.add_row("deploy", deploy)
 
     jobs = Table(
         title="Jobs",
         title_justify="left",
-        caption="size: generations x population x games per candidate, or the faction pair",
+        caption="size: generations x population x games, or the faction pair",
         caption_justify="left",
+        expand=True,
+        padding=(0, 1),
     )
-    jobs.add_column("job", no_wrap=True, overflow="ellipsis")
-    jobs.add_column("cores", justify="right", no_wrap=True, min_width=5)
-    jobs.add_column("size")
+    jobs.add_column("job", overflow="ellipsis", ratio=3, no_wrap=True)
+    jobs.add_column("cores", justify="right", no_wrap=True, width=5)
+    jobs.add_column("size", ratio=2, min_width=12)
     for t in plan.train_jobs():
         c = t.config
-        jobs.add_row(
-            t.id,
-            str(t.cores),
-            f"{c.generations} x {plan.population(c)} x {c.games}",
-        )
+        jobs.add_row(t.id, str(t.cores), f"{c.generations}x{plan.population(c)}x{c.games}")
     for vj in plan.validate_jobs():
         jobs.add_row(vj.id, str(vj.cores), vj.matchup or "all matchups")
     if not plan.train_jobs() and not plan.validate_jobs():
         jobs.add_row("(nothing to run)", "", "")
-
-    cost = plan.cost_estimate()
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column(style="bold")
-    totals.add_column(justify="right")
-    totals.add_row("training games", f"{plan.train_games():,}")
-    totals.add_row("validation games", f"{plan.validation_game_count():,}")
-    totals.add_row("total games", f"{plan.total_games():,}")
-    totals.add_row("estimate", f"{cost.core_hours:.3g} core-hours")
-    price = f"{cost.cost:.2f} {currency}"
-    if opts.backend == "local":
-        price += " on Modal; free on this machine"
-    totals.add_row("cost", f"{price}  [dim](at {cost.price_per_core_hour:g} {currency}/core-h)[/]")
-    return Group(Text("Plan", style="bold underline"), head, Text(""), jobs, Text(""), totals)
+    return Group(Text("Plan", style="bold underline"), totals, Text(""), head, Text(""), jobs)

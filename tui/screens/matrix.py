@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -13,18 +14,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from core.errors import EwtuiError
 from core.experiments import ExperimentStore
 from core.validation import ValidationReport, load_report
 from tui.screens.cards import CardsScreen
+from tui.screens.experiments import experiment_state
+from tui.widgets.footer import AppFooter
 from tui.widgets.heatmap import Cell, Heatmap, row_side_rate
 
 if TYPE_CHECKING:
     from tui.app import EwtuiApp
 
-VERDICT_STYLE = {"balanced": "bold green", "warning": "bold yellow", "imbalanced": "bold red"}
+# Badges, light text on dark or dark on light, so the verdict keeps its contrast after NO_COLOR's
+# conversion to greys (a red word on a dark background turns grey on grey).
+VERDICT_STYLE = {
+    "balanced": "bold #000000 on #5fd75f",
+    "warning": "bold #000000 on #ffd75f",
+    "imbalanced": "bold #ffffff on #af0000",
+}
 LEVEL_STYLE = {"warning": "yellow", "imbalanced": "bold red"}
 
 
@@ -84,14 +93,24 @@ def warnings_view(report: ValidationReport) -> Group:
 
 
 def verdict_line(report: ValidationReport, source: str) -> Text:
+    """The verdict and what it rests on; a run too small to judge balance says so."""
+    from core.summary import balance_caveat
+
     cfg = report.config
     bot = report.bot_label()
+    games = cfg.get("games")
+    caveat = balance_caveat(games if isinstance(games, int) else None)
     return Text.assemble(
         ("verdict ", "bold"),
         (report.verdict.upper(), VERDICT_STYLE.get(report.verdict, "bold")),
-        f"   {source} · bot {bot} · {cfg.get('games')} games per seat order · "
+        f"   {source} · bot {bot} · {games} games per seat order · "
         f"{len(report.matchups)} matchups · {report.games:,} games",
+        ("\nwarning: " + caveat, "bold") if caveat else "",
     )
+
+
+WIDE_MATRIX = 140
+"""Terminal columns from which the heat map prints tenths of a percent."""
 
 
 class MatrixScreen(Screen[None]):
@@ -113,6 +132,7 @@ class MatrixScreen(Screen[None]):
         self.runs: list[str] = []
         self.path: str | None = None
         self.report: ValidationReport | None = None
+        self.unfinished = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,7 +145,7 @@ class MatrixScreen(Screen[None]):
                 yield Static(id="factions")
                 yield Static(id="decks")
                 yield Static(id="warnings")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         runs = self.query_one("#runs", DataTable)
@@ -136,6 +156,15 @@ class MatrixScreen(Screen[None]):
         if requested is not None:
             self.show_run(requested)
         self.query_one(Heatmap).focus()
+
+    def compact_cells(self) -> bool:
+        """Whole-percent cells below `WIDE_MATRIX` columns, so every deck fits 80x24."""
+        return self.size.width < WIDE_MATRIX
+
+    def on_resize(self, _: events.Resize) -> None:
+        heatmap = self.query_one(Heatmap)
+        if self.report is not None and heatmap.compact != self.compact_cells():
+            heatmap.show_report(self.report, compact=self.compact_cells())
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
         if not self.query_one("#runs", DataTable).columns:
@@ -152,6 +181,15 @@ class MatrixScreen(Screen[None]):
         except EwtuiError as err:
             self.notify(str(err), severity="error")
             entries = []
+        # A newer run without a report (failed, cancelled) is named, so the matrix shown is
+        # never taken for it.
+        newer = list(itertools.takewhile(lambda e: not e.complete, entries))
+        self.unfinished = (
+            f"{newer[0].id} has no report ({experiment_state(newer[0])}); showing the newest"
+            " complete run"
+            if newer
+            else ""
+        )
         entries = [e for e in entries if e.complete]
         self.runs = [e.path for e in entries]
         table = self.query_one("#runs", DataTable)
@@ -183,7 +221,10 @@ class MatrixScreen(Screen[None]):
             table = self.query_one("#runs", DataTable)
             table.move_cursor(row=self.runs.index(path))
         name = p.name if p.is_dir() else p.parent.name
-        self.query_one("#verdict", Static).update(verdict_line(report, name))
+        line = verdict_line(report, name)
+        if self.unfinished and self.runs and path == self.runs[0]:
+            line.append(f"\nnote: {self.unfinished}", style="bold")
+        self.query_one("#verdict", Static).update(line)
         t = report.thresholds
         self.query_one("#legend", Static).update(
             Text(
@@ -193,7 +234,7 @@ class MatrixScreen(Screen[None]):
                 style="dim",
             )
         )
-        self.query_one(Heatmap).show_report(report)
+        self.query_one(Heatmap).show_report(report, compact=self.compact_cells())
         self.query_one("#factions", Static).update(faction_table(report))
         self.query_one("#decks", Static).update(deck_table(report))
         self.query_one("#warnings", Static).update(warnings_view(report))

@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Header, ProgressBar, Static
 
 from core.record import PHASES
+from tui.widgets.footer import AppFooter
 from tui.widgets.job_card import JobCard, _safe_id
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_view import RunView
@@ -40,15 +41,17 @@ PHASE_GLYPH = {
 class MonitorScreen(Screen[None]):
     HELP_TITLE = "Monitor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel_job", "Cancel job", tooltip="Cancel the selected job"),
-        Binding("x", "cancel_run", "Cancel run", tooltip="Cancel every job of the run"),
+        Binding("x", "cancel_job", "Cancel job", tooltip="Cancel the selected job (asks first)"),
+        Binding(
+            "ctrl+x", "cancel_run", "Cancel run", tooltip="Cancel every job of the run (asks first)"
+        ),
         Binding("j,down", "next_job", "Next job", tooltip="Select the next job", show=False),
         Binding(
             "k,up", "previous_job", "Previous job", tooltip="Select the previous job", show=False
         ),
         Binding("o", "focus_log", "Log", tooltip="Move focus to the selected job's log"),
         Binding(
-            "d",
+            "b",
             "toggle_debug",
             "Debug lines",
             tooltip="Show or hide the binaries' stderr copy of their log",
@@ -76,7 +79,7 @@ class MonitorScreen(Screen[None]):
             with Vertical(id="logs"):
                 yield Static(id="log-title")
                 yield Vertical(id="log-switcher")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.sync)
@@ -164,22 +167,38 @@ class MonitorScreen(Screen[None]):
             if i:
                 parts.append(" → ")
             parts.append(Text(f"{PHASE_GLYPH.get(state, '?')} {phase}", style=style))
-        run = f"{view.run_id} {view.state}  " if view.run_id else ""
-        self.query_one("#phase-bar", Static).update(Text.assemble(run, *parts))
+        # The run and its state head the screen; the phase bar keeps the row for the phases.
+        self.sub_title = f"run {view.run_id}: {view.label}" if view.run_id else "no run yet"
+        self.query_one("#phase-bar", Static).update(Text.assemble(*parts))
         self._draw_gate(view)
         total = len(view.jobs)
         overall = self.query_one("#overall", ProgressBar)
         overall.display = total > 0
-        overall.update(total=total or None, progress=view.jobs_finished)
+        # Jobs that ran to an end; those an interrupt skipped leave the bar short of full.
+        overall.update(total=total or None, progress=view.jobs_ended)
+        ended_badly = view.state not in ("running", "ok", "idle")
+        overall.set_class(ended_badly, "-ended-badly")
 
     def _draw_gate(self, view: RunView) -> None:
-        """The deploy gate's line per target once the run is over (a refusal is normal)."""
-        notes = list(getattr(view.record, "deploy_notes", None) or [])
-        ladder = getattr(view.record, "ladder", None)
-        gate = self.query_one("#gate", Static)
-        gate.display = bool(notes or ladder)
+        """Once the run is over: the deploy gate's line per target (a refusal is normal), what
+        the deploy replaced with its largest changes and how to undo it, and the estimate
+        against what the run used."""
+        from core.summary import deploy_lines
+
+        record = view.record
+        notes = list(getattr(record, "deploy_notes", None) or [])
+        ladder = getattr(record, "ladder", None)
         lines = [f"deploy gate: {n}" for n in notes] + ([ladder] if ladder else [])
-        gate.update(Text("\n".join(lines), overflow="ellipsis", no_wrap=True))
+        if record is not None and getattr(record, "deploys", None):
+            lines += deploy_lines(record, changes=3)
+        estimate, cost = getattr(record, "estimate", None), getattr(record, "cost", None)
+        if estimate is not None and cost is not None:
+            from core.cost import estimate_vs_actual
+
+            lines.append(f"estimate: {estimate_vs_actual(estimate, cost)}")
+        gate = self.query_one("#gate", Static)
+        gate.display = bool(lines)
+        gate.update(Text("\n".join(lines)))
 
     # -- selection -------------------------------------------------------------------------------
 
@@ -234,7 +253,7 @@ class MonitorScreen(Screen[None]):
         if self.selected is None:
             self.notify("No job selected.", severity="warning")
             return
-        self.app.cancel_job(self.selected)
+        self.app.cancel_job(self.selected, key="x")
 
     def action_cancel_run(self) -> None:
-        self.app.action_cancel_run()
+        self.app.action_cancel_run("ctrl+x")

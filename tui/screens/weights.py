@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
@@ -29,6 +29,8 @@ from core.weights import (
     rollback,
 )
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.experiments import experiment_state
+from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
     from tui.app import EwtuiApp
@@ -63,6 +65,35 @@ def result_cell(e: Experiment) -> str:
     return short_result(e.h2h_score, e.h2h_ci95, e.best_fitness)
 
 
+LISTED_CHANGES = 8
+"""Large changes a deploy question lists by name (the rest are counted)."""
+
+
+def changes_text(deltas: list[WeightDelta]) -> str:
+    """What a deploy changes: how many weights, and the large changes by name."""
+    if not deltas:
+        return "changes: no deployed file yet for this target (a new file)"
+    changed = [d for d in deltas if d.delta]
+    large = [d for d in deltas if d.large]
+    lines = [f"changes: {len(changed)} of {len(deltas)} weights, {len(large)} large"]
+    for d in sorted(large, key=lambda x: -abs(x.delta))[:LISTED_CHANGES]:
+        pct = "" if d.pct is None else f" ({d.pct:+.1f}%)"
+        lines.append(f"  ! {d.name} {d.old:.4g} → {d.new:.4g}{pct}")
+    if len(large) > LISTED_CHANGES:
+        lines.append(f"  ... {len(large) - LISTED_CHANGES} more large changes")
+    return "\n".join(lines)
+
+
+def history_source(entry: HistoryEntry) -> str:
+    """The deploy that replaced a backed-up file: its source experiment or file."""
+    source = getattr(entry, "source", None)
+    return Path(str(source)).name if source else "unknown source"
+
+
+def entry_file(ws: Any, entry: HistoryEntry) -> str:
+    return str(ws.weights_file(entry.target).relative_to(ws.root))
+
+
 class WeightsScreen(Screen[None]):
     HELP_TITLE = "Weights"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,23 +121,27 @@ class WeightsScreen(Screen[None]):
         self.sources: list[Experiment] = []
         self.entries: list[HistoryEntry] = []
         self.source: Experiment | None = None
+        self.deltas: list[WeightDelta] = []
+        """The shown experiment's changes against the deployed file."""
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="weights-body"):
             with Vertical(id="weights-side"):
-                yield Label("Trained experiments")
-                yield DataTable(cursor_type="row", id="sources")
-                yield Label("Deploy history (newest first)")
-                yield DataTable(cursor_type="row", id="history")
+                with Vertical():
+                    yield Label("Trained experiments")
+                    yield DataTable(cursor_type="row", id="sources")
+                with Vertical():
+                    yield Label("Deploy history (newest first)")
+                    yield DataTable(cursor_type="row", id="history")
             with Vertical(id="weights-main"):
                 yield Static(id="diff-title")
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="diff")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sources", DataTable).add_columns("experiment", "result", "target")
-        self.query_one("#history", DataTable).add_columns("target", "saved at")
+        self.query_one("#history", DataTable).add_columns("target", "saved at", "replaced by")
         diff_table = self.query_one("#diff", DataTable)
         diff_table.add_column("weight", key="name")
         for label in ("deployed", "experiment", "delta", "%"):
@@ -144,7 +179,7 @@ class WeightsScreen(Screen[None]):
         hist = self.query_one("#history", DataTable)
         hist.clear()
         for h in self.entries:
-            hist.add_row(h.target, _stamp(h.stamp), key=h.path)
+            hist.add_row(h.target, _stamp(h.stamp), history_source(h), key=h.path)
         keep = self.source.id if self.source is not None else None
         if keep is not None and any(e.id == keep for e in self.sources):
             self.select_source(keep)
@@ -184,6 +219,7 @@ class WeightsScreen(Screen[None]):
             title.update(Text(str(err), style="bold red"))
             return
         deltas = diff(old, new, spec)
+        self.deltas = deltas if deployed else []
         for d in deltas:
             table.add_row(*delta_row(d, deployed), key=d.name)
         large = sum(d.large for d in deltas)
@@ -242,20 +278,28 @@ class WeightsScreen(Screen[None]):
             decision.heldout.baseline_sha256
         ):
             evidence += f"\n(`ewtui weights deploy {escape(exp.id)}` measures it again)"
+        if self.deltas and not any(d.delta for d in self.deltas):
+            self.notify(f"identical: {target_file} already holds these weights; nothing to deploy")
+            return
         verb = "Deploy" if decision.passed else "Override the gate and deploy"
         question = (
-            f"{evidence}\ngate: {escape(decision.reason)}\n\n"
+            f"{evidence}\ngate: {escape(decision.reason)}\n"
+            f"source: {escape(exp.id)} ({experiment_state(exp)})\n"
+            f"{changes_text(self.deltas)}\n\n"
             f"{verb} the weights of [b]{exp.id}[/b] as [b]{exp.target}[/b]?\n"
             f"{target_file} is replaced atomically; the current file goes to the history."
         )
 
-        def done(yes: bool | None) -> None:
-            if not yes:
+        def done(yes: object) -> None:
+            if yes is not True:
                 return
             try:
                 record = deploy(ws, Path(exp.path) / "weights.toml", exp.target or "")
             except EwtuiError as err:
                 self.notify(str(err), severity="error", timeout=10)
+                return
+            if record is None:  # identical to the deployed file: nothing written
+                self.notify(f"identical: {target_file}; nothing deployed")
                 return
             backup = f", backup {Path(record.backup).name}" if record.backup else ""
             self.notify(f"Deployed {exp.id} as {record.target}{backup}")
@@ -270,20 +314,28 @@ class WeightsScreen(Screen[None]):
             self.notify("Select a history entry first.", severity="warning")
             return
         self._confirm_rollback(
-            entry, f"Restore [b]{entry.target}[/b] from the backup of {_stamp(entry.stamp)}?"
+            entry,
+            f"Restore [b]{entry.target}[/b] ({entry_file(self.app.workspace, entry)}) from the"
+            f" backup of {_stamp(entry.stamp)}, replaced by {history_source(entry)}?",
         )
 
     def action_rollback_last(self) -> None:
         if not self.entries:
             self.notify("Nothing to roll back.", severity="warning")
             return
-        self._confirm_rollback(None, "Undo the newest deploy (every file it replaced)?")
+        newest = [e for e in self.entries if e.stamp == self.entries[0].stamp]
+        files = "\n".join(
+            f"  {entry_file(self.app.workspace, e)} from the backup of {_stamp(e.stamp)}"
+            f" (replaced by {history_source(e)})"
+            for e in newest
+        )
+        self._confirm_rollback(None, f"Undo the newest deploy? It restores:\n{files}")
 
     def _confirm_rollback(self, entry: HistoryEntry | None, question: str) -> None:
         ws = self.app.workspace
 
-        def done(yes: bool | None) -> None:
-            if not yes:
+        def done(yes: object) -> None:
+            if yes is not True:
                 return
             try:
                 restored = rollback(ws, entry)

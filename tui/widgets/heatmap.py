@@ -66,8 +66,11 @@ def row_side_rate(matchup: Any, row_deck: str) -> float:
     return float((wins + 0.5 * matchup.draws) / games)
 
 
-def format_cell(rate: float, marker: str) -> Text:
+def format_cell(rate: float, marker: str, compact: bool = False) -> Text:
+    """A cell: ` 41.5+ ` or, compact (whole percent, for narrow terminals), `42+ `."""
     shown = marker if marker in ("+", "++", "-", "--") else ""
+    if compact:
+        return Text(f"{100 * rate:3.0f}{shown:<2}", style=_SCALE[marker], justify="right")
     return Text(f" {100 * rate:5.1f}{shown:<2}", style=_SCALE[marker], justify="right")
 
 
@@ -82,12 +85,19 @@ class Heatmap(DataTable[Text]):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="cell", zebra_stripes=False, cell_padding=0)
+        # The deck column stays put when the cells scroll sideways.
+        super().__init__(
+            id=id, cursor_type="cell", zebra_stripes=False, cell_padding=0, fixed_columns=1
+        )
         self._cells: dict[tuple[int, int], Cell] = {}
         self._decks: list[str] = []
+        self.compact = False
 
-    def show_report(self, report: Any) -> None:
-        """Fill the map from a validation report (`core.validation.ValidationReport`)."""
+    def show_report(self, report: Any, compact: bool = False) -> None:
+        """Fill the map from a validation report (`core.validation.ValidationReport`);
+        `compact` prints whole percents in 5 columns a cell (11 decks fit 80 columns)."""
+        self.compact = compact
+        coord = self.cursor_coordinate
         self.clear(columns=True)
         self._cells.clear()
         decks = [d.deck for d in report.decks]
@@ -97,21 +107,26 @@ class Heatmap(DataTable[Text]):
         warning = report.thresholds.matchup_warning
         imbalanced = report.thresholds.matchup_imbalanced
 
-        self.add_column(Text("row deck vs column →"), key="deck")
+        self.add_column(Text("row vs column →" if compact else "row deck vs column →"), key="deck")
         for i, _ in enumerate(decks, start=1):
-            self.add_column(Text(f"{i:>6}  ", justify="right"), key=f"c{i}")
+            head = f"{i:>3}  " if compact else f"{i:>6}  "
+            self.add_column(Text(head, justify="right"), key=f"c{i}")
         for r, row_deck in enumerate(decks):
             cells: list[Text] = []
             for c, col_deck in enumerate(decks):
                 m = by_pair.get((row_deck, col_deck)) or by_pair.get((col_deck, row_deck))
                 if m is None:
-                    cells.append(Text("     ·  ", style=_EMPTY, justify="right"))
+                    empty = "  ·  " if compact else "     ·  "
+                    cells.append(Text(empty, style=_EMPTY, justify="right"))
                     continue
                 rate = row_side_rate(m, row_deck)
                 self._cells[(r, c + 1)] = Cell(row_deck, col_deck, rate, m)
-                cells.append(format_cell(rate, band(rate, warning, imbalanced)))
-            label = Text(f"{r + 1:>2} {row_deck} ({factions[row_deck][:3]}) ")
+                cells.append(format_cell(rate, band(rate, warning, imbalanced), compact))
+            faction = factions[row_deck][:1] if compact else factions[row_deck][:3]
+            label = Text(f"{r + 1:>2} {row_deck} ({faction}) ")
             self.add_row(label, *cells, key=row_deck)
+        if coord.row < self.row_count and coord.column < len(self.columns):
+            self.move_cursor(row=coord.row, column=coord.column, scroll=False)
 
     def cell_at(self, row: int, column: int) -> Cell | None:
         return self._cells.get((row, column))

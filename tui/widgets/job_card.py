@@ -10,7 +10,7 @@ from textual.widgets import ProgressBar, Static
 
 from core.heldout import fmt_heldout_fitness
 from tui.widgets.fitness_chart import FitnessChart, Series
-from tui.widgets.run_view import JobView
+from tui.widgets.run_view import JobView, shown_state
 
 STATE_STYLE = {
     "waiting": "dim",
@@ -21,6 +21,7 @@ STATE_STYLE = {
     "timeout": "bold $error",
     "cancelled": "bold $warning",
     "skipped": "dim",
+    "interrupted": "bold $warning",
 }
 STATE_GLYPH = {
     "waiting": "○",
@@ -31,6 +32,7 @@ STATE_GLYPH = {
     "timeout": "⌛",
     "cancelled": "■",
     "skipped": "-",
+    "interrupted": "■",
 }
 
 
@@ -56,8 +58,7 @@ class JobCard(Widget, can_focus=True):
     }
     JobCard #facts {
         height: auto;
-        max-height: 4;
-        text-overflow: ellipsis;
+        max-height: 6;
     }
     JobCard FitnessChart {
         width: 2fr;
@@ -94,7 +95,9 @@ class JobCard(Widget, can_focus=True):
         self.set_class(job.kind == "validate", "-validate")
         glyph = STATE_GLYPH.get(job.state, "?")
         title = Text.assemble(
-            (job.job_id, "bold"), "  ", (f"{glyph} {job.state}", self._state_style(job.state))
+            (job.job_id, "bold"),
+            "  ",
+            (f"{glyph} {shown_state(job.state)}", self._state_style(job.state)),
         )
         self.query_one("#title", Static).update(title)
         facts = [f"container {job.container_id}"] if job.container_id else []
@@ -103,9 +106,9 @@ class JobCard(Widget, can_focus=True):
         else:
             total = f"{job.total:g}" if job.total is not None else "?"
             facts.append(f"games {job.done:g}/{total}")
-        if job.detail and job.state in ("failed", "timeout", "cancelled"):
+        if job.detail and job.state in ("failed", "timeout", "cancelled", "interrupted"):
             # Why it ended; while it runs the detail is its command line, which the log has.
-            facts.append(job.detail.splitlines()[0][:120])
+            facts.append(job.detail.splitlines()[0])
         self.query_one("#facts", Static).update("\n".join(facts))
         bar = self.query_one("#progress", ProgressBar)
         # An unknown total would animate the bar forever; an idle job shows an empty one.

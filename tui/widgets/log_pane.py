@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import deque
 
+from textual import events
 from textual.widgets import Log
 
 from core.textclean import clean_line
@@ -41,6 +43,8 @@ class LogPane(Log):
         super().__init__(max_lines=max_lines, auto_scroll=True, id=id, classes=classes)
         self._pending: deque[str] = deque(maxlen=max_lines)
         self.lines_received = 0
+        self.following = True
+        """At the end of the log: new lines and resizes keep it there."""
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_INTERVAL_S, self.flush)
@@ -66,8 +70,34 @@ class LogPane(Log):
 
     def flush(self) -> None:
         """Write every queued line now (a hidden pane keeps them queued until it is shown)."""
-        if not self._pending or not self.display:
-            return
+        if not self._pending or not self.display or not self.size.width:
+            return  # hidden or not laid out yet: lines wait (they wrap at the pane's width)
         batch = list(self._pending)
         self._pending.clear()
-        self.write_lines(batch)
+        width = self.scrollable_content_region.width
+        if width > 20:
+            # `Log` cuts long lines; an error is read whole, so lines wrap at the pane's width.
+            batch = [
+                part
+                for line in batch
+                for part in (
+                    textwrap.wrap(line, width, subsequent_indent="  ", drop_whitespace=False)
+                    if len(line) > width
+                    else [line]
+                )
+            ]
+        self.following = self.following or self.is_vertical_scroll_end
+        self.write_lines(batch, scroll_end=self.following)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        # Scrolling up stops following; coming back to the end resumes it.
+        if new < old:
+            self.following = self.is_vertical_scroll_end
+        elif self.is_vertical_scroll_end:
+            self.following = True
+
+    def on_resize(self, _: events.Resize) -> None:
+        # A resize moves the end of the log; a pane that was following stays at it.
+        if self.following:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)

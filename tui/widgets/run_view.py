@@ -29,7 +29,16 @@ from core.heldout import HeldOut, fmt_heldout_fitness, fmt_points, parse_heldout
 from core.record import PHASES
 from tui.widgets.log_pane import DEFAULT_MAX_LINES
 
-FINAL_STATES = frozenset({"ok", "failed", "cancelled", "timeout", "skipped"})
+FINAL_STATES = frozenset({"ok", "failed", "cancelled", "timeout", "skipped", "interrupted"})
+ENDED_STATES = FINAL_STATES - {"skipped"}
+"""Jobs that ran to an end (the overall bar counts these, not the ones never started)."""
+
+SHOWN_STATE = {"ok": "done"}
+"""Job and run states as the screens word them (``ok`` on disk and in events reads ``done``)."""
+
+
+def shown_state(state: str) -> str:
+    return SHOWN_STATE.get(state, state)
 
 
 @dataclass
@@ -107,6 +116,23 @@ class RunView:
     def jobs_finished(self) -> int:
         return sum(1 for j in self.jobs.values() if j.finished)
 
+    @property
+    def jobs_ended(self) -> int:
+        """Jobs that ran to an end, whatever the end (skipped ones never ran)."""
+        return sum(1 for j in self.jobs.values() if j.state in ENDED_STATES)
+
+    @property
+    def label(self) -> str:
+        """The run's state in words: the record's own wording once it is saved
+        (``RunRecord.label()``: ``done (1 cancelled)``, ``interrupted``...), else the live state."""
+        label = getattr(self.record, "label", None)
+        if callable(label):
+            return str(label())
+        if self.state == "ok":
+            cancelled = sum(1 for j in self.jobs.values() if j.state == "cancelled")
+            return f"done ({cancelled} cancelled)" if cancelled else "done"
+        return self.state
+
     def apply(self, ev: PipelineEvent) -> None:
         """Fold one pipeline event in; the ids of changed jobs go to `dirty`."""
         if isinstance(ev, JobEvent):
@@ -161,7 +187,10 @@ class RunView:
                 f" over {inner.games} games"
             )
         elif isinstance(inner, LogEvent):
-            job.add_line(f"[{inner.level}] {inner.msg}", debug=inner.level == "debug")
+            # tune also logs each generation it has just sent as an event: that copy is kept
+            # with the debug lines, so a generation shows once.
+            echo = job.gen is not None and inner.msg.startswith(f"gen {job.gen}/")
+            job.add_line(f"[{inner.level}] {inner.msg}", debug=inner.level == "debug" or echo)
         elif isinstance(inner, DoneEvent):
             job.summary = dict(inner.summary)
             job.heldout = parse_heldout(job.summary) or job.heldout

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use ew_tuning::files::open_append;
 use ew_tuning::time::Utc;
@@ -15,13 +16,40 @@ use crate::events::{ErrorEvent, Event, EventSink, Level, Log};
 pub struct Reporter {
     events: EventSink,
     log_file: Mutex<Option<File>>,
+    /// Progress lines on stderr for a person at a terminal: the last one printed, if enabled.
+    stderr_progress: Option<Mutex<Option<Instant>>>,
 }
+
+/// How often a progress line goes to stderr (the first and the last always do).
+const STDERR_PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 impl Reporter {
     pub fn new(events_on_stdout: bool) -> Self {
         Self {
             events: EventSink::new(events_on_stdout),
             log_file: Mutex::new(None),
+            stderr_progress: None,
+        }
+    }
+
+    /// Also print `progress` events to stderr as lines, at most every few seconds (for a run
+    /// without `--events` watched at a terminal, which would otherwise print nothing for
+    /// minutes).
+    pub fn with_stderr_progress(mut self) -> Self {
+        self.stderr_progress = Some(Mutex::new(None));
+        self
+    }
+
+    fn progress_line(&self, event: &Event) {
+        let (Some(last), Event::Progress(p)) = (&self.stderr_progress, event) else {
+            return;
+        };
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let due = last.is_none_or(|t| t.elapsed() >= STDERR_PROGRESS_EVERY);
+        if due || p.done == p.total {
+            *last = Some(Instant::now());
+            let pct = (100 * p.done).checked_div(p.total).unwrap_or(0);
+            eprintln!("progress: {}/{} games ({pct}%)", p.done, p.total);
         }
     }
 
@@ -41,6 +69,7 @@ impl Reporter {
     }
 
     pub fn event(&self, event: Event) {
+        self.progress_line(&event);
         if let Err(e) = self.events.emit(event) {
             // The event mirror is a convenience copy; losing it must not stop the job.
             eprintln!("warning: cannot write events.jsonl: {e}");

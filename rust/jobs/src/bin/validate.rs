@@ -1,5 +1,6 @@
 //! `validate`: balance validation over every cross-faction deck matchup. See docs/validate.md.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -139,7 +140,11 @@ fn merge_main(flags: MergeFlags) -> ExitCode {
 }
 
 fn run_main(cli: RunFlags) -> ExitCode {
-    let rep = Reporter::new(cli.events.is_some());
+    let mut rep = Reporter::new(cli.events.is_some());
+    // Without event lines a run at a terminal would say nothing for minutes.
+    if cli.events.is_none() && std::io::stderr().is_terminal() {
+        rep = rep.with_stderr_progress();
+    }
     let args = ValidateArgs {
         games: cli.games,
         output: cli.output,
