@@ -142,10 +142,7 @@ TOP_REASONS = 3
 
 def run_label(record: RunRecord) -> str:
     """The run's outcome in words: the record's own wording (``done (1 cancelled)``...)."""
-    label = getattr(record, "label", None)
-    if callable(label):
-        return str(label())
-    return {"ok": "done"}.get(record.state, record.state)
+    return record.label()
 
 
 def balance_caveat(games_per_seat_order: int | None) -> str | None:
@@ -167,8 +164,8 @@ def deploy_lines(record: RunRecord, changes: int = 6) -> list[str]:
     out = ["Deployed weights:"]
     for d in record.deploys:
         backup = f" (previous kept in {d.backup})" if d.backup else " (new file)"
-        source = getattr(d, "experiment", None) or d.source
-        state = getattr(d, "experiment_state", None)
+        source = d.experiment or d.source
+        state = d.experiment_state
         out.append(f"  {d.target}: {d.path}{backup}")
         out.append(f"    from {source}" + (f" ({state})" if state else ""))
         changed = sorted((x for x in d.deltas if x.delta != 0), key=lambda x: -abs(x.pct or 0.0))

@@ -90,11 +90,12 @@ def test_wall_clock_shares_the_cores_locally_and_takes_the_longest_job_on_modal(
     ws: Workspace,
 ) -> None:
     p = project(ws)
+    one = build_plan(p, RunOptions(mode="train-only", cores=1), ws, calibration=1.0)
     two = build_plan(p, RunOptions(mode="train-only", cores=2), ws, calibration=1.0)
-    four = build_plan(p, RunOptions(mode="train-only", cores=4), ws, calibration=1.0)
-    # Four equal configs: each job's core time over the cores the budget gives it.
-    assert two.wall_clock_s() == pytest.approx(two.core_hours() * 3600 / 2)
-    assert four.wall_clock_s() == pytest.approx(two.wall_clock_s() / 2)
+    # Four equal configs: each job's core time over the cores the budget gives it (the budget
+    # is capped at this machine's cores, at least 2 here).
+    assert one.wall_clock_s() == pytest.approx(one.core_hours() * 3600)
+    assert two.wall_clock_s() == pytest.approx(one.wall_clock_s() / 2)
     modal = build_plan(p, RunOptions(mode="train-only", backend="modal"), ws)
     per_job = modal.core_hours() * 3600 / len(modal.train_jobs()) / 16
     assert modal.wall_clock_s() == pytest.approx(per_job)

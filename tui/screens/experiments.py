@@ -60,16 +60,12 @@ def _result_cell(exp: Experiment) -> Text:
 
 def run_of(exp: Experiment) -> str | None:
     """The run that made the experiment (``core.experiments``), if it says."""
-    run = getattr(exp, "run_id", None)
-    return str(run) if run else None
+    return exp.run_id or None
 
 
 def experiment_state(exp: Experiment) -> str:
     """done, cancelled, failed, interrupted or running, as core reads it from the directory."""
-    state = getattr(exp, "state", None)
-    if state:
-        return str(state)
-    return "done" if exp.complete else "incomplete"
+    return str(exp.state)
 
 
 def group_by_run(rows: list[Experiment]) -> list[Experiment]:

@@ -86,8 +86,7 @@ def changes_text(deltas: list[WeightDelta]) -> str:
 
 def history_source(entry: HistoryEntry) -> str:
     """The deploy that replaced a backed-up file: its source experiment or file."""
-    source = getattr(entry, "source", None)
-    return Path(str(source)).name if source else "unknown source"
+    return Path(entry.source).name if entry.source else "unknown source"
 
 
 def entry_file(ws: Any, entry: HistoryEntry) -> str:
@@ -294,7 +293,12 @@ class WeightsScreen(Screen[None]):
             if yes is not True:
                 return
             try:
-                record = deploy(ws, Path(exp.path) / "weights.toml", exp.target or "")
+                record = deploy(
+                    ws,
+                    Path(exp.path) / "weights.toml",
+                    exp.target or "",
+                    experiment=(exp.path, exp.state),
+                )
             except EwtuiError as err:
                 self.notify(str(err), severity="error", timeout=10)
                 return
