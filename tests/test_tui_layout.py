@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from typing import Any
 
 import pytest
 from test_tui_snapshots import monitor_view
@@ -176,3 +178,67 @@ async def test_deploy_question_lists_source_state_and_large_changes(
         assert "data/weights/generalist.toml from the backup of" in question
         await pilot.press("n")
     assert len(load_spec(populated_ws)) > 0
+
+
+class RemoteRun:
+    """A backend whose run goes on elsewhere (like a detached Modal run): its jobs never end
+    here, and `cancel_remote` is the only way to stop it."""
+
+    name = "modal"
+    capacity_cores = 16
+
+    def __init__(self) -> None:
+        self.cancelled_there = False
+        self.waits: list[Any] = []
+
+    async def check(self) -> None:
+        return None
+
+    async def run(self, spec, emit):  # type: ignore[no-untyped-def]
+        import asyncio
+
+        # Like the detached backend, leaving only stops following: the job ends here as
+        # cancelled when the client stops following it.
+        wait = asyncio.get_running_loop().create_future()
+        self.waits.append(wait)
+        from core.jobs import JobResult
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await wait
+        return JobResult(job_id=spec.id, kind=spec.kind, state="cancelled", error="left")
+
+    def cancel(self, job_id: str) -> None:
+        return None
+
+    def cancel_all(self) -> None:
+        for wait in self.waits:
+            wait.cancel()
+
+    async def aclose(self) -> None:
+        return None
+
+    async def cancel_remote(self) -> None:
+        self.cancelled_there = True
+
+
+async def test_quitting_a_remote_run_offers_to_leave_it_going(ws: Workspace) -> None:
+    from test_tui_support import wait_until
+    from textual.widgets import Select
+
+    remote = RemoteRun()
+    app = EwtuiApp(ws, backend_factory=lambda name, options: remote)  # type: ignore[arg-type,return-value]
+    async with app.run_test(size=SMALL) as pilot:
+        app.screen.query_one("#preset", Select).value = "smoke"
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.running)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        question = shown_text(app.screen.query_one("VerticalScroll Static", Static))
+        assert "leave it running there" in question and "ewtui attach" in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.running and not remote.cancelled_there
+        await pilot.press("q", "x")  # cancel it on Modal, then quit
+        await wait_until(pilot, lambda: not app.running)
+    assert remote.cancelled_there

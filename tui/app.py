@@ -297,38 +297,66 @@ class EwtuiApp(App[None]):
         )
 
     def cancel_run_now(self) -> None:
-        if self.pipeline_worker is not None and self.running:
-            self.pipeline_worker.cancel()
-            self.notify("Cancelling the run; finished results are kept")
+        """Stop the run: locally the pipeline task; a run on Modal is cancelled there first
+        (stopping the pipeline here would only stop following it)."""
+        if self.pipeline_worker is None or not self.running:
+            return
+        cancel_remote = getattr(self.backend, "cancel_remote", None)
+        worker = self.pipeline_worker
+        if callable(cancel_remote):
+
+            async def cancel_there() -> None:
+                with contextlib.suppress(Exception):
+                    await cancel_remote()
+                worker.cancel()
+
+            self.run_worker(cancel_there(), name="cancel-remote", exit_on_error=False)
+        else:
+            worker.cancel()
+        self.notify("Cancelling the run; finished results are kept")
 
     async def action_quit(self) -> None:
-        """Quit; while a run is going, ask first (`q` again or `y`), and where the backend can
-        leave its run going (Modal) offer that (`d`)."""
+        """Quit; while a run is going, ask first (`q` again or `y`). A run on Modal goes on
+        when this client leaves: the question says so and offers to cancel it there (`x`)."""
         if self.pipeline_worker is None or not self.running:
             self.exit()
             return
-        detach = getattr(self.backend, "detach", None)
-        other = ("d", "Leave it running") if callable(detach) else None
+        run_id = self.run_view.run_id
+        cancel_remote = getattr(self.backend, "cancel_remote", None)
+        if callable(cancel_remote):
+
+            async def answer_modal(choice: object) -> None:
+                if choice == "x":
+                    with contextlib.suppress(Exception):
+                        await cancel_remote()
+                if choice in (True, "x"):
+                    await self.quit_now()
+
+            self._ask(
+                f"Run {run_id} runs on Modal. Quit and leave it running there? Follow it again"
+                f" with `ewtui attach {run_id}`.",
+                "Leave it running and quit",
+                "q",
+                answer_modal,
+                ("x", "Cancel it on Modal and quit"),
+            )
+            return
 
         async def answer(choice: object) -> None:
             if choice is True:
                 await self.quit_now()
-            elif choice == "d" and callable(detach):
-                detach()
-                self.exit()
 
-        where = " on Modal" if other else ""
         self._ask(
-            f"Run {self.run_view.run_id} is going{where}. Quit and cancel it? Finished results"
-            " are kept and the run is saved as interrupted.",
+            f"Run {run_id} is going. Quit and cancel it? Finished results are kept and the run"
+            " is saved as interrupted.",
             "Cancel run and quit",
             "q",
             answer,
-            other,
         )
 
     async def quit_now(self) -> None:
-        """Cancel the run (if any), wait for the pipeline to save it, and exit."""
+        """Stop the pipeline here (a local run is cancelled; a run on Modal is left going),
+        wait for it to save, and exit."""
         if self.pipeline_worker is not None and self.running:
             self.pipeline_worker.cancel()
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
