@@ -83,9 +83,9 @@ async def test_enter_on_a_deck_cell_shows_its_cards_by_impact(cards_ws: Workspac
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is matrix
-        # `c` opens the cards of the highlighted row's deck too.
+        # `i` opens the cards of the highlighted row's deck too.
         heat.move_cursor(row=decks.index("night_court"), column=3)
-        await pilot.press("c")
+        await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, CardsScreen) and app.screen.deck == "night_court"
 
@@ -93,7 +93,7 @@ async def test_enter_on_a_deck_cell_shows_its_cards_by_impact(cards_ws: Workspac
 async def test_a_report_without_cards_says_so(populated_ws: Workspace) -> None:
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("v", "c")
+        await pilot.press("v", "i")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CardsScreen)

@@ -118,7 +118,7 @@ class MatrixScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Matchup detail", tooltip="Details of the selected cell"),
         Binding(
-            "c", "cards", "Cards", tooltip="Card statistics of the selected row's deck", show=False
+            "i", "cards", "Cards", tooltip="Card statistics of the selected row's deck", show=False
         ),
         Binding("n", "next_run", "Next run", tooltip="Show the next (older) validation run"),
         Binding("p", "previous_run", "Previous run", tooltip="Show the previous (newer) run"),
