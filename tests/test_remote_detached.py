@@ -113,7 +113,9 @@ async def test_a_run_goes_on_without_its_client_and_the_next_one_deploys_it(
     follow.cancel()
     left = await follow
     assert left.state == "interrupted" and not left.deploys
-    assert not remote.done()
+    # The client leaving never cancels the run (a smoke run may already have ended by now, so
+    # "still running" is not asserted: it would depend on the machine's speed).
+    assert not remote.cancelled()
 
     out = await asyncio.wait_for(remote, 300)
     assert out["state"] == "ok"

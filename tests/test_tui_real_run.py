@@ -43,10 +43,10 @@ async def test_smoke_run_on_the_local_backend(
             else:
                 assert job.total and job.done == job.total
         assert len(list(app.screen.query(JobCard))) == len(view.jobs)
-        # The binaries' stderr copy of their log is hidden until `d` shows it.
+        # The binaries' stderr copy of their log is hidden until `b` shows it.
         pane = app.screen.query_one("#log-train-generalist", LogPane)
         assert not any(line.startswith("[debug]") for line in pane.lines)
-        await pilot.press("d")
+        await pilot.press("b")
         await pilot.pause(0.3)
         assert any(line.startswith("[debug]") for line in pane.lines)
         # A smoke training proves nothing: the deploy gate keeps the shipped files, and the

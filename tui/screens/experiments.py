@@ -291,7 +291,7 @@ class ExperimentsScreen(Screen[None]):
             data = store.load_summary(exp) if exp.complete else {}
         except EwtuiError as err:
             data = {"error": str(err)}
-        summary.update(_summary_table(exp, data))
+        summary.update(_summary_table(exp, data, self.app.workspace.root))
         config.update(_read_text(Path(exp.path) / "config.toml"))
         if exp.kind == "train":
             try:
@@ -410,12 +410,12 @@ def _value(value: Any) -> str | None:
     return str(value)
 
 
-def _summary_table(exp: Experiment, data: dict[str, Any]) -> Table:
+def _summary_table(exp: Experiment, data: dict[str, Any], root: Path) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_row("experiment", exp.id)
-    table.add_row("state", "complete" if exp.complete else "running or stopped early")
+    table.add_row("state", experiment_state(exp))
     if exp.kind == "validation":
         table.add_row("verdict", exp.verdict or "-")
         for faction, rate in exp.faction_win_rates.items():
@@ -435,7 +435,9 @@ def _summary_table(exp: Experiment, data: dict[str, Any]) -> Table:
                 if key in ("best_fitness", "win_rates"):
                     shown += " (in-training, noisy)"
                 table.add_row(key, shown)
-    table.add_row("path", exp.path)
+    # Relative to the workspace, where it is inside it: shorter, and the same on every machine.
+    path = Path(exp.path)
+    table.add_row("path", str(path.relative_to(root)) if path.is_relative_to(root) else exp.path)
     return table
 
 
