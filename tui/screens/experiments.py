@@ -397,6 +397,8 @@ def _read_text(path: Path) -> str:
 
 def _value(value: Any) -> str | None:
     """A summary value on one line; None for nested tables the other tabs show better."""
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dict):
