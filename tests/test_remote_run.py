@@ -106,8 +106,9 @@ async def test_train_resumes_an_interrupted_attempt_from_its_checkpoint(
 ) -> None:
     plan = _plan(ws, "modal", "2030-01-01_000001", single="generalist")
     base = plan.train_jobs()[0]
-    # Long enough that the first attempt can be stopped part way.
-    cfg = base.config.model_copy(update={"generations": 60})
+    # Long enough that the first attempt is stopped part way on any machine: with a handful of
+    # games a generation, a fast machine finished all 60 before the stop reached it.
+    cfg = base.config.model_copy(update={"generations": 60, "games": 200})
     spec = base.model_copy(update={"config": cfg})
     job = spec.model_dump(mode="json")
     snap = data_snapshot(ws)
