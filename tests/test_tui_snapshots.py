@@ -9,6 +9,7 @@ folded from a fixed list of events. Update the stored screenshots with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -134,3 +135,55 @@ def test_screen_no_color(
     app = EwtuiApp(populated_ws)
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=SCREENS[screen])
+
+
+class WaitingBackend:
+    """Where a run part-way lives for the questions below: `cancel` and `cancel_remote` record
+    what was asked (nothing here answers them)."""
+
+    def __init__(self, remote: bool) -> None:
+        self.cancelled: list[str] = []
+        if remote:
+            self.cancel_remote = self._cancel_remote
+
+    def cancel(self, job_id: str) -> None:
+        self.cancelled.append(job_id)
+
+    async def _cancel_remote(self) -> None:
+        self.cancelled.append("run")
+
+
+def run_going(remote: bool, *pressed: str) -> Steps:
+    """The monitor during a run (the fixed run part-way; its pipeline worker waits until the
+    app closes), then `pressed`: the question it asks is the screenshot."""
+
+    async def steps(pilot: Any) -> None:
+        app = pilot.app
+        app.backend = WaitingBackend(remote)
+        app.run_view = monitor_view()
+        app.pipeline_worker = app.run_worker(
+            asyncio.Event().wait(), name="pipeline", group="pipeline", exit_on_error=False
+        )
+        await pilot.press("m")
+        await pilot.pause(0.3)
+        assert app.running
+        await pilot.press(*pressed)
+        await pilot.pause(0.3)
+
+    return steps
+
+
+QUESTIONS: dict[str, Steps] = {
+    "quit_local": run_going(False, "q"),
+    "quit_modal": run_going(True, "q"),
+    "cancel_job": run_going(False, "x"),
+    "cancel_run": run_going(False, "ctrl+x"),
+}
+
+
+@pytest.mark.parametrize("question", list(QUESTIONS))
+def test_run_question(snap_compare, populated_ws: Workspace, question: str) -> None:  # type: ignore[no-untyped-def]
+    """The question `q`, `x` or `ctrl+x` asks while a run is going, at 80x24: what it does to
+    the run, and the keys that answer it, all on screen."""
+    app = EwtuiApp(populated_ws)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=QUESTIONS[question])
