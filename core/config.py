@@ -215,8 +215,13 @@ class Preset(_Strict):
 
 
 class Pricing(_Strict):
-    price_per_core_hour: float = Field(ge=0)
+    """How costs are printed. What Modal charges is the `[modal]` section's prices
+    (`core.modal_estimate`)."""
+
     currency: str = "USD"
+    price_per_core_hour: float | None = Field(None, exclude=True)
+    """Read only from the plans of old run records; a project file that sets it is refused
+    (``ProjectConfig``)."""
 
 
 class Throughput(_Strict):
@@ -267,6 +272,19 @@ class ProjectConfig(_Strict):
     throughput: Throughput
     ladder: LadderSettings = Field(default_factory=LadderSettings)
     source: str = Field("training.toml", exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_flat_price(cls, data: Any) -> Any:
+        # Files written before the one Modal price model carry a flat price that nothing
+        # reads any more: refuse them in one line that says what to do.
+        pricing = data.get("pricing") if isinstance(data, dict) else None
+        if isinstance(pricing, dict) and "price_per_core_hour" in pricing:
+            raise ValueError(
+                "[pricing] price_per_core_hour is no longer read: Modal costs come from [modal]"
+                " price_per_core_hour and price_per_gib_hour; delete it from [pricing]"
+            )
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> ProjectConfig:

@@ -29,33 +29,45 @@ class CostEstimate(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     core_hours: float
+    """Core time the jobs play (estimated) or hold (measured: cores x duration)."""
     price_per_core_hour: float
+    """Modal's price of a physical core-hour (records written before the Modal price model
+    hold the flat price they were costed at)."""
     cost: float
+    """What Modal bills (or would bill) for it: ``modal_cost`` of the reserved core-hours and
+    GiB-hours, with the `[modal]` prices."""
     wall_s: float | None = None
     """Wall-clock seconds on the cores the run has (None: not estimated, e.g. old records)."""
     calibration: float = 1.0
     """The factor the throughput model was multiplied by (``calibration_from_records``)."""
+    reserved_core_hours: float | None = None
+    """Physical core-hours Modal bills (containers from start to scaledown; None: old records)."""
+    mem_gib_hours: float | None = None
+    """GiB-hours of memory Modal bills (None: old records)."""
 
     def describe(self, currency: str = "USD") -> str:
         wall = f", about {fmt_duration(self.wall_s)} wall clock" if self.wall_s else ""
+        if self.reserved_core_hours is None or self.mem_gib_hours is None:
+            return (
+                f"{fmt_money(self.cost, currency)} ({fmt_core_hours(self.core_hours)} "
+                f"at {self.price_per_core_hour:g} {currency}/core-hour{wall})"
+            )
         return (
-            f"{fmt_money(self.cost, currency)} ({fmt_core_hours(self.core_hours)} "
-            f"at {self.price_per_core_hour:g} {currency}/core-hour{wall})"
+            f"{fmt_money(self.cost, currency)} on Modal ({fmt_core_hours(self.core_hours)}"
+            f" of play; {self.reserved_core_hours:.2f} core-h and {self.mem_gib_hours:.2f}"
+            f" GiB-h billed{wall})"
         )
 
 
-def estimate_core_hours(
-    core_hours: float,
-    price_per_core_hour: float,
-    wall_s: float | None = None,
-    calibration: float = 1.0,
-) -> CostEstimate:
+def usage_cost(core_hours: float, mem_gib_hours: float, prices: ModalPrices) -> CostEstimate:
+    """What a run used (its jobs' cores and memory held for their duration), priced as Modal
+    bills it (``modal_cost``)."""
     return CostEstimate(
         core_hours=core_hours,
-        price_per_core_hour=price_per_core_hour,
-        cost=core_hours * price_per_core_hour,
-        wall_s=wall_s,
-        calibration=calibration,
+        price_per_core_hour=prices.price_per_core_hour,
+        cost=modal_cost(core_hours, mem_gib_hours, prices),
+        reserved_core_hours=core_hours,
+        mem_gib_hours=mem_gib_hours,
     )
 
 

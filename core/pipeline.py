@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.backend import Backend
 from core.config import PIPELINE_OVERHEAD_S, Resources
-from core.cost import estimate_core_hours
+from core.cost import usage_cost
 from core.errors import ConfigError, EwtuiError
 from core.events import Emit, PhaseChanged, PipelineEvent, RunFinished, finite_json
 from core.fsutil import atomic_write_text, overwrite_in_place, read_text
@@ -439,7 +439,10 @@ class Pipeline:
             for jid, res in self.results.items()
         ]
         core_hours = sum(r.cores * r.duration_s for r in self.results.values()) / 3600.0
-        rec.cost = estimate_core_hours(core_hours, self.plan.pricing.price_per_core_hour)
+        prices = self.plan.resources
+        memory = {"train": prices.train.memory_gib, "validate": prices.validation.memory_gib}
+        mem_hours = sum(memory.get(r.kind, 0) * r.duration_s for r in self.results.values())
+        rec.cost = usage_cost(core_hours, mem_hours / 3600.0, prices)
         # A job the user cancelled is an outcome, not an error: the run ends `ok`, "done (1
         # cancelled)" (RunRecord.label).
         failed = [r for r in self.results.values() if r.state not in ("ok", "cancelled")]

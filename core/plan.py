@@ -23,22 +23,25 @@ from core.cost import (
     MAX_PLAN_CORE_HOURS,
     CostEstimate,
     calibration_from_records,
-    estimate_core_hours,
     fmt_core_hours,
 )
 from core.errors import ConfigError, UsageError
 from core.factions import PAIRS
 from core.jobs import TrainJob, ValidateJob
+from core.modal_estimate import ModalEstimate, modal_estimate
 from core.paths import Workspace
+from core.tune_defaults import TUNE_DEFAULTS
 
 Mode = Literal["full", "train-only", "validate-only"]
 MODES: tuple[str, ...] = ("full", "train-only", "validate-only")
 
-TUNE_ARCHIVE = 4
-TUNE_HELDOUT_GAMES = 1000
-TUNE_H2H_GAMES = 1600
-"""tune's defaults for `--archive`, `--heldout-games` and `--h2h-games` (docs/tune.md), used by
-the estimate when a config leaves them to tune."""
+TUNE_ARCHIVE = TUNE_DEFAULTS["archive"]
+TUNE_HELDOUT_GAMES = TUNE_DEFAULTS["heldout_games"]
+TUNE_H2H_GAMES = TUNE_DEFAULTS["h2h_min_games"]
+"""tune's defaults for `--archive`, `--heldout-games` and `--h2h-games`, used by the estimate
+when a config leaves them to tune; read from `tune --print-defaults` (core/tune_defaults.py). The
+head-to-head's default is its floor: tune rounds it up to whole cycles of the mode's deck pairs
+(at most 5% more with the shipped decks)."""
 
 DEFAULT_MATCHUPS = 40
 """Cross-faction deck matchups of the shipped decks, used when no workspace is at hand."""
@@ -167,7 +170,7 @@ class Plan(BaseModel):
     def total_games(self) -> int:
         return self.train_games() + self.validation_game_count()
 
-    def _train_core_s(self, c: TrainingConfig) -> float:
+    def train_core_s(self, c: TrainingConfig) -> float:
         """A training job: every generation evaluates the population and the archive's members
         on `games` games each, split evenly over the opponent types with a positive fitness
         weight (random, greedy, MCTS; tune's default is greedy only); then each finalist (the
@@ -185,16 +188,16 @@ class Plan(BaseModel):
         finalists = (1 + archive) * (heldout * per_game + h2h * tp.greedy_game_core_s)
         return (training + finalists) * self.calibration
 
-    def _validation_core_s(self) -> float:
+    def validation_core_s(self) -> float:
         v = self.validation
         per_game = self.throughput.game_core_s(v.bot, v.mcts_sims) * self.calibration
         return self.validation_game_count() * per_game
 
     def core_hours(self) -> float:
         """An estimate from the throughput figures of training.toml, times the calibration."""
-        core_s = self._validation_core_s()
+        core_s = self.validation_core_s()
         if self.options.trains:
-            core_s += sum(self._train_core_s(c) for c in self.training)
+            core_s += sum(self.train_core_s(c) for c in self.training)
         return core_s / 3600.0
 
     def wall_clock_s(self) -> float:
@@ -205,25 +208,44 @@ class Plan(BaseModel):
         train = 0.0
         jobs = self.train_jobs()
         if jobs:
-            per_job = [self._train_core_s(j.config) / j.cores for j in jobs]
-            shared = sum(self._train_core_s(j.config) for j in jobs) / self.budget_cores
+            per_job = [self.train_core_s(j.config) / j.cores for j in jobs]
+            shared = sum(self.train_core_s(j.config) for j in jobs) / self.budget_cores
             train = max(per_job) if modal else max(max(per_job), shared)
         validate = 0.0
         vjobs = self.validate_jobs()
         if vjobs:
-            core_s = self._validation_core_s()
+            core_s = self.validation_core_s()
             if modal:
                 validate = core_s / len(vjobs) / vjobs[0].cores
             else:
                 validate = core_s / min(self.budget_cores, sum(j.cores for j in vjobs))
         return train + validate
 
+    def on_modal(self) -> Plan:
+        """The same run on Modal: one container per job, Modal's throughput (no calibration
+        from this machine's runs)."""
+        if self.options.backend == "modal":
+            return self
+        options = self.options.model_copy(update={"backend": "modal"})
+        return self.model_copy(update={"options": options, "calibration": 1.0})
+
+    def modal_estimate(self) -> ModalEstimate:
+        """What this run costs on Modal (``core.modal_estimate``), whichever backend it uses:
+        the one price model every front end shows."""
+        return modal_estimate(self.on_modal())
+
     def cost_estimate(self) -> CostEstimate:
-        return estimate_core_hours(
-            self.core_hours(),
-            self.pricing.price_per_core_hour,
+        """The work (core time on this plan's backend, calibrated), its wall clock, and what
+        the same run costs on Modal."""
+        modal = self.modal_estimate()
+        return CostEstimate(
+            core_hours=self.core_hours(),
+            price_per_core_hour=self.resources.price_per_core_hour,
+            cost=modal.cost,
             wall_s=self.wall_clock_s(),
             calibration=self.calibration,
+            reserved_core_hours=modal.core_hours,
+            mem_gib_hours=modal.mem_gib_hours,
         )
 
 

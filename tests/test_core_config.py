@@ -20,7 +20,7 @@ def test_shipped_config_has_the_four_defaults_and_presets() -> None:
     assert (p.modal.train.cpu, p.modal.train.memory_gib, p.modal.train.timeout_s) == (16, 8, 7200)
     assert p.modal.validation.cpu == 32
     assert {"smoke", "quick", "standard"} <= set(p.presets)
-    assert p.pricing.price_per_core_hour > 0
+    assert p.pricing.currency == "USD"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -119,7 +119,7 @@ def test_errors_in_another_file_name_that_file(tmp_path: Path) -> None:
     assert msg.startswith(f"{sweep}: training `gen-mcts25`: field `mcts_sims`")
     assert "\n" not in msg
 
-    sweep.write_text("[pricing]\nprice_per_core_hour = 1.0\n")
+    sweep.write_text('[pricing]\ncurrency = "EUR"\n')
     with pytest.raises(ConfigError, match=r"sweep\.toml: field `pricing`.*only \[\[training\]\]"):
         load_project_config(main)
 

@@ -3,21 +3,33 @@ from pathlib import Path
 
 import pytest
 
+from core.config import ModalResources
 from core.cost import (
     CostEstimate,
     calibration_from_records,
-    estimate_core_hours,
     estimate_vs_actual,
     fmt_core_hours,
     fmt_duration,
     fmt_money,
+    modal_cost,
+    usage_cost,
 )
 
 
-def test_cost_is_core_hours_times_price() -> None:
-    e = estimate_core_hours(3.2, 0.025)
-    assert e.core_hours == pytest.approx(3.2) and e.cost == pytest.approx(0.08)
-    assert e.describe() == "0.08 USD (3.20 core-h at 0.025 USD/core-hour)"
+def test_what_a_run_used_is_priced_as_modal_bills_it() -> None:
+    prices = ModalResources()
+    e = usage_cost(3.2, 10.0, prices)
+    assert e.core_hours == pytest.approx(3.2) and e.mem_gib_hours == pytest.approx(10.0)
+    assert e.cost == pytest.approx(modal_cost(3.2, 10.0, prices))
+    assert e.cost == pytest.approx(3.2 * 0.04716 + 10.0 * 0.00799)
+    assert e.describe() == (
+        "0.23 USD on Modal (3.20 core-h of play; 3.20 core-h and 10.00 GiB-h billed)"
+    )
+
+
+def test_records_costed_at_a_flat_price_still_read() -> None:
+    old = CostEstimate(core_hours=3.2, price_per_core_hour=0.025, cost=0.08)
+    assert old.describe() == "0.08 USD (3.20 core-h at 0.025 USD/core-hour)"
 
 
 def test_records_written_with_cores_and_hours_still_load() -> None:
@@ -56,8 +68,8 @@ def test_money_never_rounds_a_cost_to_zero() -> None:
 
 
 def test_estimate_against_actual_gives_the_ratio() -> None:
-    est = estimate_core_hours(0.04, 0.1, wall_s=60)
-    used = estimate_core_hours(0.05, 0.1, wall_s=90)
+    est = CostEstimate(core_hours=0.04, price_per_core_hour=0.1, cost=0.004, wall_s=60)
+    used = CostEstimate(core_hours=0.05, price_per_core_hour=0.1, cost=0.005, wall_s=90)
     line = estimate_vs_actual(est, used)
     assert line == (
         "estimated 2.4 core-min, used 3.0 core-min (1.25x the estimate), "

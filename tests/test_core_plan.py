@@ -1,8 +1,14 @@
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from core.config import load_project_config
 from core.errors import ConfigError, UsageError
 from core.paths import Workspace
+from core.modal_estimate import modal_estimate
 from core.plan import RunOptions, build_plan
 
 
@@ -59,9 +65,10 @@ def test_modal_jobs_get_container_sizes_and_cost_grows_with_size(ws: Workspace) 
     assert {j.cores for j in modal.validate_jobs()} == {32}
     smoke = build_plan(p, RunOptions(preset="smoke"), ws)
     assert 0 < smoke.core_hours() < modal.core_hours()
-    assert modal.cost_estimate().cost == pytest.approx(
-        modal.core_hours() * p.pricing.price_per_core_hour
-    )
+    # The cost is Modal's bill for the run's containers (core.modal_estimate), on either backend.
+    assert modal.cost_estimate().cost == pytest.approx(modal_estimate(modal).cost)
+    local = build_plan(p, RunOptions(backend="local"), ws, calibration=1.0)
+    assert local.cost_estimate().cost == pytest.approx(modal.cost_estimate().cost)
 
 
 def test_configs_option_selects_by_name_whatever_enabled_says(ws: Workspace) -> None:
@@ -115,3 +122,51 @@ def test_calibration_scales_the_estimate_but_not_on_modal(ws: Workspace) -> None
 def test_absurd_sizes_are_refused_with_their_limit(ws: Workspace) -> None:
     with pytest.raises(UsageError, match=r"the limit is 10,000 core-hours"):
         build_plan(project(ws), RunOptions(validation_games=10**20), ws)
+
+
+def test_tune_defaults_match_the_binary(real_bin_dir: Path) -> None:
+    """The estimate's defaults are tune's own: core/tune_defaults.py is generated from
+    `tune --print-defaults`, and this fails when the binary's constants move without it
+    (`UPDATE_TUNE_DEFAULTS=1` rewrites the file)."""
+    import core.tune_defaults
+    from core.tune_defaults import TUNE_DEFAULTS
+
+    out = subprocess.run(
+        [str(real_bin_dir / "tune"), "--print-defaults"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    binary = json.loads(out.strip().splitlines()[-1])
+    path = Path(core.tune_defaults.__file__)
+    if os.environ.get("UPDATE_TUNE_DEFAULTS"):
+        text = path.read_text()
+        head = text[: text.index("TUNE_DEFAULTS = ")]
+        body = "".join(f"    {json.dumps(k)}: {v!r},\n" for k, v in sorted(binary.items()))
+        path.write_text(f"{head}TUNE_DEFAULTS = {{\n{body}}}\n")
+        return
+    assert binary == TUNE_DEFAULTS, (
+        f"{path} differs from `tune --print-defaults`; regenerate it with"
+        " UPDATE_TUNE_DEFAULTS=1 pytest tests/test_core_plan.py -k tune_defaults"
+    )
+    # The plan estimates with them.
+    from core import plan
+
+    assert binary["archive"] == plan.TUNE_ARCHIVE
+    assert binary["heldout_games"] == plan.TUNE_HELDOUT_GAMES
+    assert binary["h2h_min_games"] == plan.TUNE_H2H_GAMES
+
+
+def test_a_flat_price_in_pricing_is_refused_in_one_line(ws: Workspace) -> None:
+    """`[pricing] price_per_core_hour` is no longer read (Modal's prices are `[modal]`'s): a
+    file that still sets it is refused, saying what to do, rather than silently ignored."""
+    text = ws.configs_file.read_text().replace(
+        "[pricing]\n", "[pricing]\nprice_per_core_hour = 0.025\n"
+    )
+    ws.configs_file.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_project_config(ws.configs_file)
+    msg = str(err.value)
+    assert "\n" not in msg and "training.toml" in msg
+    assert "price_per_core_hour is no longer read" in msg and "[modal]" in msg

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_tui_support import (
     fake_binaries,
+    form_ready,
     populated_ws,
     shown_text,
     wait_until,
@@ -30,6 +31,7 @@ def plan_text(app: EwtuiApp) -> str:
 
 
 async def choose_preset(app: EwtuiApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    await form_ready(pilot)
     app.screen.query_one("#preset", Select).value = name
     await pilot.pause()
 
@@ -89,6 +91,7 @@ async def test_plan_reads_in_units_with_its_wall_clock_at_80x24(ws: Workspace) -
 async def test_force_deploy_checkbox_sets_the_option(ws: Workspace) -> None:
     app = EwtuiApp(ws)
     async with app.run_test(size=(80, 24)) as pilot:
+        await form_ready(pilot)
         screen = app.screen
         assert isinstance(screen, LaunchScreen)
         force = screen.query_one("#force-deploy", Checkbox)
@@ -182,6 +185,7 @@ async def test_unavailable_backend_is_explained_not_started(
         monkeypatch.delenv(name, raising=False)
     app = EwtuiApp(ws)
     async with app.run_test(size=(140, 45)) as pilot:
+        await form_ready(pilot)
         app.screen.query_one("#backend", Select).value = "modal"
         await choose_preset(app, pilot, "smoke")
         await pilot.press("ctrl+r")
@@ -254,3 +258,26 @@ async def test_launch_offers_the_configs_of_other_files(ws: Workspace) -> None:
             "symbiote",
             "obsidion",
         ]
+
+
+@pytest.mark.parametrize("backend", ["local", "modal"])
+async def test_launch_shows_the_modal_bill_of_remote_costs(ws: Workspace, backend: str) -> None:
+    """The launch screen's cost is the one Modal price model: what `remote.costs` estimates
+    for the same run, on either backend (free here, that much on Modal)."""
+    from core.cost import fmt_money
+    from remote.costs import modal_estimate
+
+    app = EwtuiApp(ws)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await form_ready(pilot)
+        app.screen.query_one("#backend", Select).value = backend
+        await choose_preset(app, pilot, "quick")
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        plan = screen.build()
+        remote = modal_estimate(plan.on_modal())
+        assert plan.cost_estimate().cost == pytest.approx(remote.cost)
+        cost_line = next(line for line in plan_text(app).splitlines() if line.startswith("cost"))
+        assert f"{fmt_money(remote.cost)} on Modal" in cost_line
+        assert ("free here" in cost_line) == (backend == "local")
+        assert f"{remote.mem_gib_hours:.2f} GiB-h" in cost_line

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import shown_text, wait_until
+from test_tui_support import form_ready, shown_text, wait_until
 from textual.widgets import DataTable, Select, SelectionList, Static
 
 from core.paths import Workspace
@@ -27,6 +27,7 @@ async def test_smoke_run_on_the_local_backend(
     monkeypatch.setenv("EWTUI_BIN_DIR", str(real_bin_dir))
     app = EwtuiApp(ws)
     async with app.run_test(size=(150, 45)) as pilot:
+        await form_ready(pilot)
         app.screen.query_one("#preset", Select).value = "smoke"
         await pilot.pause()
         await pilot.press("ctrl+r")
@@ -101,6 +102,7 @@ async def test_modal_run_shows_containers(
 
     app = EwtuiApp(ws, backend_factory=backend_factory)
     async with app.run_test(size=(150, 45)) as pilot:
+        await form_ready(pilot)
         app.screen.query_one("#backend", Select).value = "modal"
         app.screen.query_one("#preset", Select).value = "smoke"
         app.screen.query_one("#configs", SelectionList).deselect_all()

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from test_tui_support import populated_ws
+from test_tui_support import form_ready, populated_ws
 from textual.widgets import Select
 
 from core.events import (
@@ -87,6 +87,7 @@ def monitor_view() -> RunView:
 
 
 async def launch_steps(pilot: Any) -> None:
+    await form_ready(pilot)
     pilot.app.screen.query_one("#backend", Select).value = "modal"
     pilot.app.screen.query_one("#preset", Select).value = "smoke"
     await pilot.pause()

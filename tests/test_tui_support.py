@@ -245,6 +245,13 @@ async def wait_until(pilot, condition, timeout: float = 60.0) -> None:  # type: 
         await pilot.pause(0.05)
 
 
+async def form_ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the launch form: it is filled after the first frame, once a worker has read
+    the project (tui.screens.launch)."""
+    await wait_until(pilot, lambda: bool(pilot.app.screen.query("#plan.plan-ready")))
+    await pilot.pause()
+
+
 def test_fixture_experiments_are_listed_by_core(populated_ws: Workspace) -> None:
     from core.experiments import ExperimentStore
 

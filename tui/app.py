@@ -159,6 +159,9 @@ class EwtuiApp(App[None]):
         self.pipeline_worker: Worker[Any] | None = None
         self._matrix_request: str | None = None
         self._weights_request: str | None = None
+        self.startup_error: EwtuiError | None = None
+        """Why the app could not start (a bad project file), printed by `run_app` once the
+        terminal is restored."""
 
     # -- shared core objects -------------------------------------------------------------------
 
@@ -170,6 +173,11 @@ class EwtuiApp(App[None]):
 
             self._project = load_project_config(self.workspace.configs_file)
         return self._project
+
+    def fail_to_start(self, err: EwtuiError) -> None:
+        """The project could not be read: leave at once; `run_app` prints the one line."""
+        self.startup_error = err
+        self.exit(return_code=err.exit_code)
 
     def make_backend(self, plan: Plan) -> Backend:
         """The backend `plan` goes to; the same choice (and preflight) as `ewtui --run`."""
@@ -423,9 +431,13 @@ def run_app() -> int:
     exit code of the app: not 0 when it crashed."""
     try:
         app = EwtuiApp()
-        app.project  # noqa: B018 - read before drawing, so a bad file is one line, not a traceback
     except EwtuiError as err:
         print(f"ewtui: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
+    # The project file is read after the first frame (tui.screens.launch); a bad one ends the
+    # app at once and is reported here, after the terminal is restored.
     app.run()
+    if app.startup_error is not None:
+        print(f"ewtui: {app.startup_error}", file=sys.stderr)
+        sys.exit(app.startup_error.exit_code)
     return app.return_code or 0

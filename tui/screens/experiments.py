@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -182,9 +182,10 @@ class ExperimentsScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
-        # A run may have added experiments while another screen was showing.
+        # A run may have added experiments while another screen was showing: read them again,
+        # off the event loop, so the screen shows at once.
         if self.query_one("#exp-table", DataTable).columns:
-            self.action_reload()
+            self.reload_in_background()
 
     # -- list ------------------------------------------------------------------------------------
 
@@ -194,6 +195,23 @@ class ExperimentsScreen(Screen[None]):
         except EwtuiError as err:
             self.notify(str(err), severity="error")
             self._all = []
+        self.apply_filters()
+
+    @work(thread=True, exclusive=True, group="experiments")
+    def reload_in_background(self) -> None:
+        """Read the experiments directory in a worker thread; the table is rebuilt only when
+        what it lists changed."""
+        try:
+            found = self.store.list()
+        except EwtuiError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            return
+        self.app.call_from_thread(self._listed, found)
+
+    def _listed(self, found: list[Experiment]) -> None:
+        if found == self._all:
+            return
+        self._all = found
         self.apply_filters()
 
     def _filter_args(self) -> dict[str, Any]:

@@ -1,10 +1,13 @@
-"""Launch: choose what to run, see the plan and its cost, start it."""
+"""Launch: choose what to run, see the plan and its cost, start it.
+
+The screen's first frame is drawn before the project file is read: a worker thread reads
+`training.toml` and the earlier runs' records (and loads pydantic and the plan's models on the
+way), then the form is filled and the plan drawn (`#plan` gets the class `plan-ready`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import ValidationError
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -25,14 +28,13 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from core.config import ProjectConfig
-from core.cost import fmt_core_hours, fmt_duration, fmt_money
 from core.errors import EwtuiError
-from core.plan import MODES, Plan, RunOptions, build_plan
 from tui.widgets.footer import AppFooter
 from tui.widgets.marks import TickCheckbox, TickSelectionList
 
 if TYPE_CHECKING:
+    from core.config import ProjectConfig
+    from core.plan import Plan, RunOptions
     from tui.app import EwtuiApp
 
 BACKENDS = ("local", "modal")
@@ -50,87 +52,118 @@ class LaunchScreen(Screen[None]):
     app: EwtuiApp
 
     def compose(self) -> ComposeResult:
-        project = self.app.project
         yield Header()
         with Horizontal():
-            with VerticalScroll(id="launch-form"):
-                yield Label("Training configs (space toggles)", id="configs-label")
-                yield TickSelectionList(
-                    *[
-                        Selection(
-                            f"{c.name}  [dim]{c.mode} {c.faction or ''}[/]", c.name, c.enabled
-                        )
-                        for c in project.training
-                    ],
-                    id="configs",
-                    compact=True,
-                )
-                with Horizontal(classes="field"):
-                    yield Label("Mode")
-                    yield Select(
-                        [(m, m) for m in MODES],
-                        value="full",
-                        allow_blank=False,
-                        id="mode",
-                        compact=True,
-                    )
-                with Horizontal(classes="field"):
-                    yield Label("Backend")
-                    yield Select(
-                        [(b, b) for b in BACKENDS],
-                        value="local",
-                        allow_blank=False,
-                        id="backend",
-                        compact=True,
-                    )
-                with Horizontal(classes="field"):
-                    yield Label("Preset")
-                    yield Select(
-                        [(name, name) for name in project.presets],
-                        value=project.default_preset,
-                        allow_blank=False,
-                        id="preset",
-                        compact=True,
-                    )
-                with Horizontal(classes="field"):
-                    yield Label("Val. games")
-                    yield Input(
-                        placeholder="per seat order (preset's)",
-                        type="integer",
-                        id="games",
-                        compact=True,
-                    )
-                yield TickCheckbox("sequential validation", False, id="sequential", compact=True)
-                yield TickCheckbox("deploy trained weights", True, id="deploy", compact=True)
-                yield TickCheckbox(
-                    "force deploy (skip gate)", False, id="force-deploy", compact=True
-                )
-                yield Button("Start run (ctrl+r)", variant="primary", id="launch", compact=True)
+            yield VerticalScroll(id="launch-form")
             with VerticalScroll(id="plan-pane"):
-                yield Static(id="plan")
+                yield Static(
+                    Text(f"Reading {self.app.workspace.configs_file.name} ...", style="dim"),
+                    id="plan",
+                )
         yield AppFooter()
+
+    def form(self, project: ProjectConfig) -> list[Any]:
+        """The form's widgets, made once the project is read (and core.plan loaded)."""
+        from core.plan import MODES
+
+        def field(label: str, widget: Any) -> Horizontal:
+            return Horizontal(Label(label), widget, classes="field")
+
+        return [
+            Label("Training configs (space toggles)", id="configs-label"),
+            TickSelectionList(
+                *[
+                    Selection(f"{c.name}  [dim]{c.mode} {c.faction or ''}[/]", c.name, c.enabled)
+                    for c in project.training
+                ],
+                id="configs",
+                compact=True,
+            ),
+            field(
+                "Mode",
+                Select(
+                    [(m, m) for m in MODES],
+                    value="full",
+                    allow_blank=False,
+                    id="mode",
+                    compact=True,
+                ),
+            ),
+            field(
+                "Backend",
+                Select(
+                    [(b, b) for b in BACKENDS],
+                    value="local",
+                    allow_blank=False,
+                    id="backend",
+                    compact=True,
+                ),
+            ),
+            field(
+                "Preset",
+                Select(
+                    [(name, name) for name in project.presets],
+                    value=project.default_preset,
+                    allow_blank=False,
+                    id="preset",
+                    compact=True,
+                ),
+            ),
+            field(
+                "Val. games",
+                Input(
+                    placeholder="per seat order (preset's)",
+                    type="integer",
+                    id="games",
+                    compact=True,
+                ),
+            ),
+            TickCheckbox("sequential validation", False, id="sequential", compact=True),
+            TickCheckbox("deploy trained weights", True, id="deploy", compact=True),
+            TickCheckbox("force deploy (skip gate)", False, id="force-deploy", compact=True),
+            Button("Start run (ctrl+r)", variant="primary", id="launch", compact=True),
+        ]
 
     def on_mount(self) -> None:
         self._calibration: float | None = None
-        self.refresh_plan()
-        self.call_after_refresh(self.query_one("#launch-form", VerticalScroll).scroll_home)
-        self.load_calibration()
+        self.ready = False
+        # After the first frame: the worker's imports would otherwise compete with it.
+        self.call_after_refresh(self.load_project)
 
-    @work(thread=True, exclusive=True, group="calibration")
-    def load_calibration(self) -> None:
-        """Read the earlier runs' records off the event loop; the plan is redrawn with them."""
+    @work(thread=True, exclusive=True, group="project")
+    def load_project(self) -> None:
+        """Read the project and the earlier runs' records off the event loop, and build the
+        default plan once so that pydantic builds the plan's validators here too."""
         from core.cost import calibration_from_records
+        from core.plan import RunOptions, build_plan
 
-        factor = calibration_from_records(self.app.workspace.runs_dir)
-        self.app.call_from_thread(self._set_calibration, factor)
+        app = self.app
+        try:
+            project = app.project
+            factor = calibration_from_records(app.workspace.runs_dir)
+            build_plan(project, RunOptions(), app.workspace, calibration=factor)
+        except EwtuiError as err:
+            app.call_from_thread(app.fail_to_start, err)
+            return
+        except ValueError:
+            pass  # a plan the form will refuse with its reason
+        app.call_from_thread(self._fill_form, project, factor)
 
-    def _set_calibration(self, factor: float) -> None:
+    async def _fill_form(self, project: ProjectConfig, factor: float) -> None:
         self._calibration = factor
+        form = self.query_one("#launch-form", VerticalScroll)
+        await form.mount_all(self.form(project))
+        self.ready = True
         self.refresh_plan()
+        self.query_one("#configs").focus()
+        form.scroll_home(animate=False)
+        self.query_one("#plan", Static).add_class("plan-ready")
 
     # -- reading the form ------------------------------------------------------------------------
 
     def options(self) -> RunOptions:
+        from core.plan import RunOptions
+
         games_text = self.query_one("#games", Input).value.strip()
         deploy = self.query_one("#deploy", Checkbox).value
         return RunOptions(
@@ -150,6 +183,8 @@ class LaunchScreen(Screen[None]):
 
     def build(self) -> Plan:
         """The plan of the form's choices: exactly the selected training configs."""
+        from core.plan import build_plan
+
         options = self.options().model_copy(update={"configs": self.selected_configs()})
         # Until the worker has read the earlier runs, the plan is uncalibrated (1.0).
         calibration = getattr(self, "_calibration", None) or 1.0
@@ -162,6 +197,8 @@ class LaunchScreen(Screen[None]):
     @on(Input.Changed)
     @on(Checkbox.Changed)
     def refresh_plan(self) -> None:
+        if not getattr(self, "ready", False):
+            return  # the form is being filled; it draws the plan once it is complete
         force = self.query_one("#force-deploy", Checkbox)
         force.disabled = not self.query_one("#deploy", Checkbox).value
         pane = self.query_one("#plan", Static)
@@ -178,9 +215,13 @@ class LaunchScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_all_configs(self) -> None:
+        if not self.ready:
+            return
         self.query_one("#configs", SelectionList).select_all()
 
     def action_default_configs(self) -> None:
+        if not self.ready:
+            return
         configs = self.query_one("#configs", SelectionList)
         configs.deselect_all()
         for c in self.app.project.training:
@@ -189,6 +230,9 @@ class LaunchScreen(Screen[None]):
 
     @on(Button.Pressed, "#launch")
     async def action_launch(self) -> None:
+        if not self.ready:
+            self.notify("The form is still being read.", severity="warning")
+            return
         try:
             plan = self.build()
             backend = self.app.make_backend(plan)
@@ -203,6 +247,8 @@ class LaunchScreen(Screen[None]):
 
 def refusal(err: ValueError) -> str:
     """One line for a refused form value: the option and pydantic's reason."""
+    from pydantic import ValidationError
+
     if isinstance(err, ValidationError):
         first = err.errors()[0]
         return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
@@ -212,6 +258,8 @@ def refusal(err: ValueError) -> str:
 def describe_plan(plan: Plan, project: ProjectConfig) -> Group:
     """The plan pane: what it should cost and take first (it must fit above the fold at 80x24),
     then what will run and where."""
+    from core.cost import fmt_core_hours, fmt_duration, fmt_money
+
     opts = plan.options
     currency = project.pricing.currency
     cost = plan.cost_estimate()
@@ -222,10 +270,16 @@ def describe_plan(plan: Plan, project: ProjectConfig) -> Group:
     totals.add_row("time", f"about {fmt_duration(cost.wall_s or 0.0)} {where} (plus any build)")
     calibrated = f", x{plan.calibration:.2f} from earlier runs" if plan.calibration != 1.0 else ""
     totals.add_row("work", f"{fmt_core_hours(cost.core_hours)}{calibrated}")
-    price = fmt_money(cost.cost, currency)
+    # What Modal bills for the same run (core.modal_estimate): every container's cores and
+    # memory from its start to its scaledown.
+    price = f"{fmt_money(cost.cost, currency)} on Modal"
     if opts.backend == "local":
-        price = f"free here ({price} on Modal)"
-    totals.add_row("cost", f"{price} [dim]at {cost.price_per_core_hour:g} {currency}/core-h[/]")
+        price = f"free here ({price})"
+    totals.add_row(
+        "cost",
+        f"{price} [dim]({cost.reserved_core_hours or 0:.2f} core-h,"
+        f" {cost.mem_gib_hours or 0:.2f} GiB-h billed)[/]",
+    )
     totals.add_row(
         "games",
         f"{plan.total_games():,} ({plan.train_games():,} training,"

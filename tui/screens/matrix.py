@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -133,6 +133,7 @@ class MatrixScreen(Screen[None]):
         self.path: str | None = None
         self.report: ValidationReport | None = None
         self.unfinished = ""
+        self._entries: list[Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -155,7 +156,9 @@ class MatrixScreen(Screen[None]):
         requested = self.app.take_matrix_request()
         if requested is not None:
             self.show_run(requested)
-        self.query_one(Heatmap).focus()
+        # Focused without scrolling the pane to it: the verdict, the legend and the map's
+        # column numbers stay in view (they fit 80x24).
+        self.set_focus(self.query_one(Heatmap), scroll_visible=False)
 
     def compact_cells(self) -> bool:
         """Whole-percent cells below `WIDE_MATRIX` columns, so every deck fits 80x24."""
@@ -170,9 +173,31 @@ class MatrixScreen(Screen[None]):
         if not self.query_one("#runs", DataTable).columns:
             return  # first show: on_mount fills the screen and takes the request
         requested = self.app.take_matrix_request()
+        if requested is None:
+            # Coming back: read the runs again off the event loop, so the screen shows at once.
+            self.reload_in_background()
+            return
         self.action_reload()
-        if requested is not None:
-            self.show_run(requested)
+        self.show_run(requested)
+
+    def _validation_runs(self) -> list[Any]:
+        try:
+            return ExperimentStore(self.app.workspace).filter(kind="validation")
+        except EwtuiError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            return []
+
+    @work(thread=True, exclusive=True, group="matrix")
+    def reload_in_background(self) -> None:
+        """List the validation runs in a worker thread; the screen changes only when they
+        did."""
+        entries = self._validation_runs()
+        self.app.call_from_thread(self._listed, entries)
+
+    def _listed(self, entries: list[Any]) -> None:
+        if entries == self._entries:
+            return
+        self._show_runs(entries)
 
     def action_reload(self) -> None:
         store = ExperimentStore(self.app.workspace)
@@ -181,6 +206,10 @@ class MatrixScreen(Screen[None]):
         except EwtuiError as err:
             self.notify(str(err), severity="error")
             entries = []
+        self._show_runs(entries)
+
+    def _show_runs(self, entries: list[Any]) -> None:
+        self._entries = entries
         # A newer run without a report (failed, cancelled) is named, so the matrix shown is
         # never taken for it.
         newer = list(itertools.takewhile(lambda e: not e.complete, entries))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -122,6 +122,7 @@ class WeightsScreen(Screen[None]):
         self.source: Experiment | None = None
         self.deltas: list[WeightDelta] = []
         """The shown experiment's changes against the deployed file."""
+        self._last_read: tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -155,26 +156,57 @@ class WeightsScreen(Screen[None]):
         if not self.query_one("#sources", DataTable).columns:
             return  # first show: on_mount fills the screen and takes the request
         requested = self.app.take_weights_request()
+        if requested is None:
+            # Coming back: read the experiments and the history again off the event loop, so
+            # the screen shows at once; it is redrawn only when they changed.
+            self.reload_in_background()
+            return
         self.action_reload()
-        if requested is not None:
-            self.select_source(requested)
+        self.select_source(requested)
 
     # -- loading ---------------------------------------------------------------------------------
 
+    def _read(self) -> tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]:
+        """What the screen shows, read from disk: the trained experiments with weights, the
+        deploy history, and the deployed files' modification times (a deploy made elsewhere
+        changes the diff)."""
+        ws = self.app.workspace
+        train = ExperimentStore(ws).filter(kind="train")
+        sources = [e for e in train if (Path(e.path) / "weights.toml").is_file()]
+        stamps = tuple(
+            sorted((str(p), p.stat().st_mtime_ns) for p in ws.weights_dir.rglob("*.toml"))
+        )
+        return sources, history(ws), stamps
+
+    @work(thread=True, exclusive=True, group="weights")
+    def reload_in_background(self) -> None:
+        try:
+            read = self._read()
+        except (EwtuiError, OSError) as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            return
+        self.app.call_from_thread(self._reloaded, read)
+
+    def _reloaded(self, read: tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]) -> None:
+        if read == self._last_read:
+            return
+        self.action_reload()
+
     def action_reload(self) -> None:
         ws = self.app.workspace
-        store = ExperimentStore(ws)
         try:
-            train = store.filter(kind="train")
-        except EwtuiError as err:
+            self._last_read = self._read()
+            train = self._last_read[0]
+        except (EwtuiError, OSError) as err:
             self.notify(str(err), severity="error")
+            self._last_read = None
             train = []
-        self.sources = [e for e in train if (Path(e.path) / "weights.toml").is_file()]
+        self.sources = train
         table = self.query_one("#sources", DataTable)
         table.clear()
         for e in self.sources:
             table.add_row(e.id, result_cell(e), e.target or "-", key=e.id)
-        self.entries = history(ws)
+        self.entries = self._last_read[1] if self._last_read is not None else history(ws)
         hist = self.query_one("#history", DataTable)
         hist.clear()
         for h in self.entries:

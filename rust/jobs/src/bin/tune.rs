@@ -10,7 +10,7 @@ use ew_jobs::reporter::Reporter;
 use ew_jobs::tune::config::{Mode, parse_fitness_weights};
 use ew_jobs::tune::evaluate::{EvaluateArgs, evaluate_file};
 use ew_jobs::tune::objective::{ObjectiveArgs, run_objective};
-use ew_jobs::tune::train::{TuneArgs, run};
+use ew_jobs::tune::train::{TuneArgs, defaults_json, run};
 use ew_tuning::objectives::Objective;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -177,6 +177,10 @@ struct Cli {
     /// --objective, --evaluate: print the result as one JSON object on the last stdout line.
     #[arg(long)]
     json: bool,
+    /// Print the defaults other programs estimate with (archive, held-out and head-to-head
+    /// games, ...) as one JSON object, and exit.
+    #[arg(long, exclusive = true)]
+    print_defaults: bool,
 }
 
 fn parse_objective(s: &str) -> Result<Objective, String> {
@@ -185,6 +189,10 @@ fn parse_objective(s: &str) -> Result<Objective, String> {
 
 fn main() -> ExitCode {
     let cli: Cli = parse_or_exit("tune", std::env::args_os());
+    if cli.print_defaults {
+        println!("{}", defaults_json());
+        return ExitCode::SUCCESS;
+    }
     if let Some(objective) = cli.objective {
         return objective_mode(&cli, objective);
     }

@@ -59,6 +59,23 @@ pub const DEFAULT_SEED: u64 = 42;
 pub const DEFAULT_ARCHIVE: u32 = 4;
 pub const DEFAULT_HELDOUT_GAMES: u32 = 1000;
 
+/// The defaults other programs estimate with, as one JSON object (`tune --print-defaults`):
+/// ewtui's plan reads them from a file generated from this output (core/tune_defaults.py), and
+/// a test fails when the two differ. `h2h_min_games` is the head-to-head's floor; the games
+/// played round it up to whole cycles of the mode's deck pairs (`default_h2h_games`).
+pub fn defaults_json() -> String {
+    serde_json::json!({
+        "generations": DEFAULT_GENERATIONS,
+        "games": DEFAULT_GAMES,
+        "mcts_sims": DEFAULT_MCTS_SIMS,
+        "seed": DEFAULT_SEED,
+        "archive": DEFAULT_ARCHIVE,
+        "heldout_games": DEFAULT_HELDOUT_GAMES,
+        "h2h_min_games": super::heldout::H2H_MIN_GAMES,
+    })
+    .to_string()
+}
+
 /// Games per evaluation in a generation whose search distribution has largest standard
 /// deviation `max_std`: `games * (sigma / max_std)^2`, rounded up, within `[games, games_max]`.
 /// Fitness differences between candidates shrink with the step size while the noise of an
@@ -291,4 +308,18 @@ fn stop_check(state: &Checkpoint, cfg: &TuneConfig) -> Option<StopReason> {
         return Some(StopReason::Stagnation);
     }
     None
+}
+
+#[cfg(test)]
+mod defaults_tests {
+    use super::*;
+
+    #[test]
+    fn defaults_json_holds_the_flag_defaults() {
+        let v: serde_json::Value = serde_json::from_str(&defaults_json()).unwrap();
+        assert_eq!(v["archive"], DEFAULT_ARCHIVE);
+        assert_eq!(v["heldout_games"], DEFAULT_HELDOUT_GAMES);
+        assert_eq!(v["h2h_min_games"], super::super::heldout::H2H_MIN_GAMES);
+        assert_eq!(v["games"], DEFAULT_GAMES);
+    }
 }
