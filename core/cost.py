@@ -54,7 +54,7 @@ class CostEstimate(BaseModel):
             )
         return (
             f"{fmt_money(self.cost, currency)} on Modal ({fmt_core_hours(self.core_hours)}"
-            f" of play; {self.reserved_core_hours:.2f} core-h and {self.mem_gib_hours:.2f}"
+            f" of work; {self.reserved_core_hours:.2f} core-h and {self.mem_gib_hours:.2f}"
             f" GiB-h billed{wall})"
         )
 

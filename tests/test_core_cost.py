@@ -23,7 +23,7 @@ def test_what_a_run_used_is_priced_as_modal_bills_it() -> None:
     assert e.cost == pytest.approx(modal_cost(3.2, 10.0, prices))
     assert e.cost == pytest.approx(3.2 * 0.04716 + 10.0 * 0.00799)
     assert e.describe() == (
-        "0.23 USD on Modal (3.20 core-h of play; 3.20 core-h and 10.00 GiB-h billed)"
+        "0.23 USD on Modal (3.20 core-h of work; 3.20 core-h and 10.00 GiB-h billed)"
     )
 
 
