@@ -11,28 +11,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Header,
-    Input,
-    Label,
-    Select,
-    SelectionList,
-    Static,
-)
-from textual.widgets.selection_list import Selection
+from textual.widgets import Header, Static
 
 from core.errors import EwtuiError
 from tui.widgets.footer import AppFooter
-from tui.widgets.marks import TickCheckbox, TickSelectionList
 
 if TYPE_CHECKING:
+    from textual import events
+    from textual.widgets import Button
+
     from core.config import ProjectConfig
     from core.plan import Plan, RunOptions
     from tui.app import EwtuiApp
@@ -63,8 +55,13 @@ class LaunchScreen(Screen[None]):
         yield AppFooter()
 
     def form(self, project: ProjectConfig) -> list[Any]:
-        """The form's widgets, made once the project is read (and core.plan loaded)."""
+        """The form's widgets, made once the project is read (and core.plan loaded). Their
+        classes are imported here too: the first frame does not need them."""
+        from textual.widgets import Button, Input, Label, Select
+        from textual.widgets.selection_list import Selection
+
         from core.plan import MODES
+        from tui.widgets.marks import TickCheckbox, TickSelectionList
 
         def field(label: str, widget: Any) -> Horizontal:
             return Horizontal(Label(label), widget, classes="field")
@@ -162,6 +159,8 @@ class LaunchScreen(Screen[None]):
     # -- reading the form ------------------------------------------------------------------------
 
     def options(self) -> RunOptions:
+        from textual.widgets import Checkbox, Input, Select
+
         from core.plan import RunOptions
 
         games_text = self.query_one("#games", Input).value.strip()
@@ -178,6 +177,8 @@ class LaunchScreen(Screen[None]):
 
     def selected_configs(self) -> list[str]:
         """The selected training configs, in the order of the project's files."""
+        from textual.widgets import SelectionList
+
         chosen = set(self.query_one("#configs", SelectionList).selected)
         return [c.name for c in self.app.project.training if c.name in chosen]
 
@@ -192,13 +193,25 @@ class LaunchScreen(Screen[None]):
 
     # -- the plan pane ---------------------------------------------------------------------------
 
-    @on(SelectionList.SelectedChanged)
-    @on(Select.Changed)
-    @on(Input.Changed)
-    @on(Checkbox.Changed)
+    # Any change of the form redraws the plan (handlers by name: the widget classes are not
+    # imported before the form is made).
+    def on_selection_list_selected_changed(self, _: events.Event) -> None:
+        self.refresh_plan()
+
+    def on_select_changed(self, _: events.Event) -> None:
+        self.refresh_plan()
+
+    def on_input_changed(self, _: events.Event) -> None:
+        self.refresh_plan()
+
+    def on_checkbox_changed(self, _: events.Event) -> None:
+        self.refresh_plan()
+
     def refresh_plan(self) -> None:
         if not getattr(self, "ready", False):
             return  # the form is being filled; it draws the plan once it is complete
+        from textual.widgets import Checkbox
+
         force = self.query_one("#force-deploy", Checkbox)
         force.disabled = not self.query_one("#deploy", Checkbox).value
         pane = self.query_one("#plan", Static)
@@ -217,18 +230,25 @@ class LaunchScreen(Screen[None]):
     def action_all_configs(self) -> None:
         if not self.ready:
             return
+        from textual.widgets import SelectionList
+
         self.query_one("#configs", SelectionList).select_all()
 
     def action_default_configs(self) -> None:
         if not self.ready:
             return
+        from textual.widgets import SelectionList
+
         configs = self.query_one("#configs", SelectionList)
         configs.deselect_all()
         for c in self.app.project.training:
             if c.enabled:
                 configs.select(c.name)
 
-    @on(Button.Pressed, "#launch")
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "launch":
+            await self.action_launch()
+
     async def action_launch(self) -> None:
         if not self.ready:
             self.notify("The form is still being read.", severity="warning")
