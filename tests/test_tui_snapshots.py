@@ -94,6 +94,7 @@ async def launch_steps(pilot: Any) -> None:
 
 
 async def monitor_steps(pilot: Any) -> None:
+    await form_ready(pilot)
     pilot.app.run_view = monitor_view()
     await pilot.press("m")
     await pilot.pause(0.5)
@@ -101,6 +102,9 @@ async def monitor_steps(pilot: Any) -> None:
 
 def keys(*pressed: str) -> Steps:
     async def steps(pilot: Any) -> None:
+        # The launch form is filled by a worker after the first frame; let it finish first, so
+        # no screenshot depends on when it does.
+        await form_ready(pilot)
         await pilot.press(*pressed)
         await pilot.pause(0.3)
 
@@ -159,6 +163,7 @@ def run_going(remote: bool, *pressed: str) -> Steps:
     app closes), then `pressed`: the question it asks is the screenshot."""
 
     async def steps(pilot: Any) -> None:
+        await form_ready(pilot)
         app = pilot.app
         app.backend = WaitingBackend(remote)
         app.run_view = monitor_view()
