@@ -272,7 +272,12 @@ def render_run_summary(
     cost = record.cost
     if cost is not None:
         out.append("")
-        billed = "" if record.billed else " (local run: not billed; the Modal price for reference)"
+        billed = (
+            ""
+            if record.billed
+            else " (local run: not billed; Modal's prices for the jobs' own use, without the"
+            " containers' start and scaledown the plan's estimate counts)"
+        )
         out.append(f"Estimated cost: {cost.describe(currency)}{billed}")
         out.append(f"Estimate: {estimate_vs_actual(record.estimate, cost)}")
     if record.errors:
