@@ -546,7 +546,24 @@ async def volume_runs() -> list[dict[str, Any]]:
         text = await read_volume_text(f"{VOLUME_EXPERIMENTS}/{run_id}/pipeline/{RUN_FILE}")
         with contextlib.suppress(ValueError, TypeError):
             rows.append(json.loads(text or ""))
+    await asyncio.gather(*(_true_state(row) for row in rows))
     return sorted(rows, key=lambda r: str(r.get("run_id", "")), reverse=True)
+
+
+async def _true_state(row: dict[str, Any]) -> None:
+    """A run cancelled or killed never wrote its end into `run.json`: ask its call."""
+    if row.get("state") != "running" or not row.get("call_id"):
+        return
+    from remote.entry import call_status
+
+    with contextlib.suppress(Exception):  # unreachable: the file's word stands
+        status = await call_status(modal.FunctionCall.from_id(str(row["call_id"])))
+        state = status.get("state")
+        if state == "error":
+            row["state"] = "stopped"
+            row["detail"] = status.get("error", "")
+        elif state not in (None, "running"):
+            row["state"] = {"ok": "done"}.get(state, state)
 
 
 # --- entrypoints -------------------------------------------------------------------------------

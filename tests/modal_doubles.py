@@ -7,21 +7,26 @@ change:
   partition (a blocking put waits, for ever without a timeout, then raises `queue.Full`); faults
   can be injected (`fail_puts`, `hang_puts`);
 - `InProcessSpawner`: runs the app's function bodies here with `.local()`, each call an asyncio
-  task.
+  task;
+- `MemorySource`: a client's view of a detached run (`remote.detached.RunSource`) over the
+  memory queue and a directory standing in for the volume.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import pickle
 import queue
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from remote.backend import CallHandle, Spec, SystemLog, function_for
+from remote.runlog import EVENTS_FILE, RUN_FILE, clients_partition, pipeline_dir
 
 # Modal's limits, enforced here too so a test notices a relay that would break them.
 MAX_ITEM_BYTES = 1024 * 1024
@@ -141,3 +146,35 @@ class InProcessSpawner:
         self.calls.append(name)
         coro = fn.local(spec.model_dump(mode="json"), snapshot, run_id, progress)
         return _TaskCall(asyncio.ensure_future(coro), name)
+
+
+class MemorySource:
+    """A client's view of a detached run, over the in-memory queue and the volume directory."""
+
+    def __init__(self, q: MemoryQueue, volume: Path, run_id: str, task: asyncio.Future[Any]):
+        self.q, self.volume, self.run_id, self.task = q, volume, run_id, task
+        self.cancels = 0
+
+    async def register(self, partition: str) -> None:
+        await self.q.put.aio(partition, partition=clients_partition(self.run_id))
+
+    async def receive(self, partition: str, timeout_s: float) -> list[Any]:
+        try:
+            return await self.q.get_many.aio(100, timeout=timeout_s, partition=partition)
+        except queue.Empty:
+            return []
+
+    async def ended(self) -> bool:
+        return self.task.done()
+
+    async def events_file(self) -> str:
+        path = pipeline_dir(self.volume, self.run_id) / EVENTS_FILE
+        return path.read_text() if path.is_file() else ""
+
+    async def cancel(self) -> None:
+        self.cancels += 1
+        self.task.cancel()
+
+    async def info(self) -> dict[str, Any] | None:
+        path = pipeline_dir(self.volume, self.run_id) / RUN_FILE
+        return json.loads(path.read_text()) if path.is_file() else None

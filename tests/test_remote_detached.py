@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import queue as stdlib_queue
 from pathlib import Path
 from typing import Any
 
 import pytest
-from modal_doubles import InProcessSpawner, MemoryQueue
+from modal_doubles import InProcessSpawner, MemoryQueue, MemorySource
 
 from core.config import load_project_config
 from core.events import GenerationEvent, JobEvent, PipelineEvent
@@ -35,38 +34,6 @@ def volume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_bin_dir: Path) 
     monkeypatch.setenv("EWTUI_BIN_DIR", str(real_bin_dir))
     monkeypatch.setenv("EWTUI_CONTAINER_CORES", "2")
     return vol
-
-
-class MemorySource:
-    """A client's view of a detached run, over the in-memory queue and the volume directory."""
-
-    def __init__(self, q: MemoryQueue, volume: Path, run_id: str, task: asyncio.Task[Any]):
-        self.q, self.volume, self.run_id, self.task = q, volume, run_id, task
-
-    async def register(self, partition: str) -> None:
-        await self.q.put.aio(partition, partition=clients_partition(self.run_id))
-
-    async def receive(self, partition: str, timeout_s: float) -> list[Any]:
-        try:
-            return await self.q.get_many.aio(100, timeout=timeout_s, partition=partition)
-        except stdlib_queue.Empty:
-            return []
-
-    async def ended(self) -> bool:
-        return self.task.done()
-
-    async def events_file(self) -> str:
-        path = pipeline_dir(self.volume, self.run_id) / EVENTS_FILE
-        return path.read_text() if path.is_file() else ""
-
-    async def cancel(self) -> None:
-        self.task.cancel()
-
-    async def info(self) -> dict[str, Any] | None:
-        import json
-
-        path = pipeline_dir(self.volume, self.run_id) / "run.json"
-        return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _plan(ws: Workspace, run_id: str) -> Plan:
@@ -254,3 +221,34 @@ async def test_a_client_that_left_is_dropped_and_the_run_goes_on(tmp_path: Path)
     assert runlog._clients == {}  # dropped after its puts kept failing
     lines = (pipeline_dir(tmp_path, "r2") / EVENTS_FILE).read_text().splitlines()
     assert len(lines) == CLIENT_MAX_FAILURES + 2  # the volume's copy has every event
+
+
+async def test_a_run_that_never_wrote_its_end_is_listed_by_its_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`run.json` says running for ever when the run was cancelled or killed: the list asks the
+    run's `pipeline` call instead."""
+    import remote.app as app
+    import remote.entry as entry
+
+    status = {
+        "fc-cancelled": {"state": "error", "error": "InputCancellation: cancelled"},
+        "fc-going": {"state": "running"},
+        "fc-ok": {"state": "ok", "record": {}},
+    }
+
+    async def call_status(call: Any) -> dict[str, Any]:
+        return {"call_id": call, **status[call]}
+
+    monkeypatch.setattr(entry, "call_status", call_status)
+    monkeypatch.setattr(app.modal.FunctionCall, "from_id", staticmethod(lambda cid: cid))
+    rows: list[dict[str, Any]] = [
+        {"run_id": "a", "state": "running", "call_id": "fc-cancelled"},
+        {"run_id": "b", "state": "running", "call_id": "fc-going"},
+        {"run_id": "c", "state": "running", "call_id": "fc-ok"},
+        {"run_id": "d", "state": "failed", "call_id": "fc-cancelled"},
+    ]
+    for row in rows:
+        await app._true_state(row)
+    assert [r["state"] for r in rows] == ["stopped", "running", "done", "failed"]
+    assert "InputCancellation" in rows[0]["detail"]

@@ -149,9 +149,12 @@ class EwtuiApp(App[None]):
         workspace: Workspace | None = None,
         *,
         backend_factory: Callable[[str, RunOptions], Backend] | None = None,
+        remote_runs: Any = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace if workspace is not None else Workspace.find()
+        # The runs on Modal (tui/screens/remote_runs.py); None: Modal's, made on first use.
+        self.remote_runs = remote_runs
         self._project: ProjectConfig | None = None
         self._backend_factory = backend_factory
         self._run_view: RunView | None = None

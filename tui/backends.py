@@ -38,6 +38,12 @@ def modal_attach() -> Any:
     return remote.attach
 
 
+def modal_runs() -> Any:
+    """`remote.attach.RemoteRuns`: the runs on Modal as the control center lists and opens
+    them, after the same offline pre-flight as a Modal run."""
+    return modal_attach().RemoteRuns()
+
+
 def _modal_backend(ws: Workspace, plan: Plan) -> Backend:
     try:
         from remote.preflight import modal_problem

@@ -56,6 +56,13 @@ class MonitorScreen(Screen[None]):
             "Debug lines",
             tooltip="Show or hide the binaries' stderr copy of their log",
         ),
+        Binding(
+            "r",
+            "remote_runs",
+            "Runs on Modal",
+            tooltip="List the runs on Modal and follow one here",
+            show=False,
+        ),
     ]
 
     app: EwtuiApp
@@ -123,7 +130,11 @@ class MonitorScreen(Screen[None]):
         self.selected = None
         if not view.jobs:
             await cards.mount(
-                Static("No run yet: press [b]l[/b] to pick one and start it.", id="no-run")
+                Static(
+                    "No run yet: press [b]l[/b] to pick one and start it, or [b]r[/b] to follow"
+                    " a run on Modal.",
+                    id="no-run",
+                )
             )
         for job_id in view.jobs:
             await self._add_job(job_id)
@@ -257,3 +268,8 @@ class MonitorScreen(Screen[None]):
 
     def action_cancel_run(self) -> None:
         self.app.action_cancel_run("ctrl+x")
+
+    def action_remote_runs(self) -> None:
+        from tui.screens.remote_runs import open_remote_runs
+
+        open_remote_runs(self.app)
