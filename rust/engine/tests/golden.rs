@@ -160,9 +160,9 @@ fn random_playouts_unchanged() {
 
 /// Random, greedy, greedy-vs-random (400 games each) and MCTS-vs-greedy (40 games).
 const GAMES_DIGESTS: [&str; 4] = [
-    "4cbb91831e198f12",
-    "2ace8afb68f5ba51",
-    "19bf0bd84a878ac4",
-    "225807b4c621d67e",
+    "73cda99ef2b3948d",
+    "03550b425f84c871",
+    "12ca830a531a1f5e",
+    "f8b5b5240e3adba0",
 ];
-const PLAYOUTS_DIGEST: &str = "a71d07cd6997ce2e";
+const PLAYOUTS_DIGEST: &str = "3713c8138c7c55e9";
