@@ -12,13 +12,11 @@ nothing), so it is an upper bound for the play time; the jobs do run a thread pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from core.config import ModalResources
 from core.cost import modal_cost
-
-if TYPE_CHECKING:
-    from core.plan import Plan
 
 PIPELINE_CPU = 0.25
 """Physical cores of the `pipeline` function's container (it only waits and relays)."""
@@ -49,19 +47,15 @@ class ModalEstimate:
         )
 
 
-def _train_only(plan: Plan, index: int) -> Plan:
-    options = plan.options.model_copy(update={"mode": "train-only"})
-    return plan.model_copy(update={"training": [plan.training[index]], "options": options})
-
-
-def _validate_only(plan: Plan) -> Plan:
-    return plan.model_copy(
-        update={"options": plan.options.model_copy(update={"mode": "validate-only"})}
-    )
-
-
-def modal_estimate(plan: Plan) -> ModalEstimate:
-    res = plan.resources
+def modal_estimate(
+    res: ModalResources,
+    train_core_hours: Sequence[float],
+    validate_core_hours: float,
+    validate_jobs: int,
+) -> ModalEstimate:
+    """The bill of a run of one container per training job (`train_core_hours`, one entry each)
+    and `validate_jobs` validation containers sharing `validate_core_hours`; `Plan.modal_estimate`
+    gives these figures for a plan."""
     extra_s = res.container_start_s + res.scaledown_window_s
     containers = 0
     core_h = mem_h = 0.0
@@ -75,16 +69,15 @@ def modal_estimate(plan: Plan) -> ModalEstimate:
         mem_h += mem_gib * hours
 
     train_walls: list[float] = []
-    for i in range(len(plan.training)) if plan.options.trains else ():
-        play_s = _train_only(plan, i).core_hours() * 3600.0 / res.train.cpu
+    for hours in train_core_hours:
+        play_s = hours * 3600.0 / res.train.cpu
         reserve(res.train.cpu, res.train.memory_gib, play_s)
         train_walls.append(play_s + res.container_start_s)
     if train_walls:
         phases_s.append(max(train_walls))
-    jobs = plan.validate_jobs()
-    if jobs:
-        per_job_s = _validate_only(plan).core_hours() * 3600.0 / len(jobs) / res.validation.cpu
-        for _ in jobs:
+    if validate_jobs:
+        per_job_s = validate_core_hours * 3600.0 / validate_jobs / res.validation.cpu
+        for _ in range(validate_jobs):
             reserve(res.validation.cpu, res.validation.memory_gib, per_job_s)
         reserve(res.validation.cpu, res.validation.memory_gib, 0.0)  # the merge
         phases_s.append(per_job_s + 2 * res.container_start_s)

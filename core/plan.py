@@ -28,7 +28,8 @@ from core.cost import (
 from core.errors import ConfigError, UsageError
 from core.factions import PAIRS
 from core.jobs import TrainJob, ValidateJob
-from core.modal_estimate import ModalEstimate, modal_estimate
+from core.modal_estimate import ModalEstimate
+from core.modal_estimate import modal_estimate as bill
 from core.paths import Workspace
 from core.tune_defaults import TUNE_DEFAULTS
 
@@ -339,3 +340,27 @@ def build_plan(
             f" the limit is {MAX_PLAN_CORE_HOURS:,.0f} core-hours: lower the games or generations"
         )
     return plan
+
+
+def _train_only(plan: Plan, index: int) -> Plan:
+    options = plan.options.model_copy(update={"mode": "train-only"})
+    return plan.model_copy(update={"training": [plan.training[index]], "options": options})
+
+
+def _validate_only(plan: Plan) -> Plan:
+    return plan.model_copy(
+        update={"options": plan.options.model_copy(update={"mode": "validate-only"})}
+    )
+
+
+def modal_estimate(plan: Plan) -> ModalEstimate:
+    """What `plan` costs on Modal as it stands (``core.modal_estimate``): one container per
+    training job, the validation jobs' containers, the merge and the pipeline."""
+    trains = (
+        [_train_only(plan, i).core_hours() for i in range(len(plan.training))]
+        if plan.options.trains
+        else []
+    )
+    jobs = len(plan.validate_jobs())
+    validate = _validate_only(plan).core_hours() if jobs else 0.0
+    return bill(plan.resources, trains, validate, jobs)

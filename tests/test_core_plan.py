@@ -7,9 +7,8 @@ import pytest
 
 from core.config import load_project_config
 from core.errors import ConfigError, UsageError
-from core.modal_estimate import modal_estimate
 from core.paths import Workspace
-from core.plan import RunOptions, build_plan
+from core.plan import RunOptions, build_plan, modal_estimate
 
 
 def project(ws: Workspace):  # type: ignore[no-untyped-def]
