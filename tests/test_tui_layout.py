@@ -222,12 +222,13 @@ class RemoteRun:
 
 
 async def test_quitting_a_remote_run_offers_to_leave_it_going(ws: Workspace) -> None:
-    from test_tui_support import wait_until
+    from test_tui_support import form_ready, wait_until
     from textual.widgets import Select
 
     remote = RemoteRun()
     app = EwtuiApp(ws, backend_factory=lambda name, options: remote)  # type: ignore[arg-type,return-value]
     async with app.run_test(size=SMALL) as pilot:
+        await form_ready(pilot)
         app.screen.query_one("#preset", Select).value = "smoke"
         await pilot.pause()
         await pilot.press("ctrl+r")
