@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== rust: fmt, clippy, test"
-(cd rust && cargo fmt --check && cargo clippy --all-targets --quiet -- -D warnings && cargo test --quiet)
+# RUST_TEST_FLAGS=--release (set by .ci/run) runs them in the release profile.
+(cd rust && cargo fmt --check && cargo clippy --all-targets --quiet -- -D warnings \
+    && cargo test --quiet ${RUST_TEST_FLAGS:-})
 
 echo "== python: ruff, mypy, import contracts, pytest"
 python3 -m ruff check .
