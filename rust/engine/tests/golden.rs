@@ -160,9 +160,9 @@ fn random_playouts_unchanged() {
 
 /// Random, greedy, greedy-vs-random (400 games each) and MCTS-vs-greedy (40 games).
 const GAMES_DIGESTS: [&str; 4] = [
-    "73cda99ef2b3948d",
-    "03550b425f84c871",
-    "12ca830a531a1f5e",
-    "f8b5b5240e3adba0",
+    "5334166ad9ab1021",
+    "36996fffbdac30fa",
+    "cd8048540b42e415",
+    "b0e832fd7466d91f",
 ];
-const PLAYOUTS_DIGEST: &str = "3713c8138c7c55e9";
+const PLAYOUTS_DIGEST: &str = "306766431c2c4933";
