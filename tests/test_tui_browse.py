@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_tui_support import TRAIN_EXPERIMENTS, VALIDATION_RUN, populated_ws, shown_text
+from test_tui_support import TRAIN_EXPERIMENTS, VALIDATION_RUN, populated_ws, settled, shown_text
 from textual.widgets import DataTable, Input, Static
 
 from core.paths import Workspace
@@ -34,7 +34,7 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, ExperimentsScreen)
         table = screen.query_one("#exp-table", DataTable)
@@ -46,30 +46,30 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
             "2026-01-10_0900_generalist-v1",
         ]
         await pilot.press("s")  # by best fitness, descending; the validation run has none
-        await pilot.pause()
+        await settled(pilot)
         assert screen.sort_key == "best_fitness"
         assert row_ids(table)[-1] == VALIDATION_RUN
         await pilot.press("S")
-        await pilot.pause()
+        await settled(pilot)
         assert not screen.reverse
 
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"generalist")
-        await pilot.pause()
+        await settled(pilot)
         assert sorted(row_ids(table)) == [
             "2026-01-10_0900_generalist-v1",
             "2026-01-15_0830_generalist-v2",
         ]
         screen.query_one("#f-fit", Input).value = "0.6"
-        await pilot.pause()
+        await settled(pilot)
         assert row_ids(table) == ["2026-01-15_0830_generalist-v2"]
         screen.query_one("#f-fit", Input).value = ""
         screen.query_one("#f-since", Input).value = "2026-01-12"
-        await pilot.pause()
+        await settled(pilot)
         assert row_ids(table) == ["2026-01-15_0830_generalist-v2"]
         screen.query_one("#f-since", Input).value = "not a date"
-        await pilot.pause()
+        await settled(pilot)
         assert "not a date" in shown_text(screen.query_one("#exp-status", Static))
         screen.query_one("#f-since", Input).value = ""
         await pilot.press("escape")
@@ -77,7 +77,7 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
 
         # Details of the highlighted experiment: summary and fitness curve from stats.csv.
         table.move_cursor(row=row_ids(table).index("2026-01-10_0900_generalist-v1"))
-        await pilot.pause()
+        await settled(pilot)
         summary = shown_text(screen.query_one("#summary", Static))
         assert "generalist-v1" in summary and "stop_reason" in summary
         chart = screen.query_one("#curve", FitnessChart)
@@ -87,7 +87,7 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
         await pilot.press("space")
         table.move_cursor(row=row_ids(table).index("2026-01-15_0830_generalist-v2"))
         await pilot.press("c")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, CompareScreen)
         labels = [s.label for s in app.screen.query_one(FitnessChart)._series]
         assert labels == ["2026-01-10_0900_generalist-v1", "2026-01-15_0830_generalist-v2"]
@@ -96,10 +96,10 @@ async def test_browse_sort_filter_and_compare(populated_ws: Workspace) -> None:
 
         # Enter on a validation run opens its matrix.
         screen.query_one("#f-tag", Input).value = ""
-        await pilot.pause()
+        await settled(pilot)
         table.move_cursor(row=row_ids(table).index(VALIDATION_RUN))
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, MatrixScreen)
         assert app.screen.path is not None and app.screen.path.endswith(VALIDATION_RUN)
 
@@ -108,7 +108,7 @@ async def test_matrix_cells_summary_and_detail(populated_ws: Workspace) -> None:
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, MatrixScreen) and screen.report is not None
         report = screen.report
@@ -143,7 +143,7 @@ async def test_matrix_cells_summary_and_detail(populated_ws: Workspace) -> None:
         heat.focus()
         heat.move_cursor(row=decks.index("iron_bastion"), column=decks.index("endless_swarm") + 1)
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, MatchupScreen)
         assert app.screen.cell.matchup.deck_b == "endless_swarm"
         await pilot.press("escape")
@@ -158,12 +158,12 @@ async def test_deploy_and_roll_back(populated_ws: Workspace) -> None:
     app = EwtuiApp(ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, WeightsScreen)
         sources = screen.query_one("#sources", DataTable)
         sources.move_cursor(row=row_ids(sources).index("2026-01-15_0830_generalist-v2"))
-        await pilot.pause()
+        await settled(pilot)
         diff = screen.query_one("#diff", DataTable)
         assert diff.row_count == len(spec)
         title = shown_text(screen.query_one("#diff-title", Static))
@@ -173,16 +173,16 @@ async def test_deploy_and_roll_back(populated_ws: Workspace) -> None:
 
         # Refusing the confirmation changes nothing.
         await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
-        await pilot.pause()
+        await settled(pilot)
         assert ws.weights_file("generalist").read_text() == before
 
         await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settled(pilot)
         deployed = load_weights(ws.weights_file("generalist"), spec).values
         assert deployed == load_weights(source, spec).values
         assert len(history(ws)) == 1
@@ -193,10 +193,10 @@ async def test_deploy_and_roll_back(populated_ws: Workspace) -> None:
         )
 
         await pilot.press("R")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
+        await settled(pilot)
         assert ws.weights_file("generalist").read_text() == before
         assert history(ws) == []
 
@@ -212,7 +212,7 @@ async def test_help_and_palette_list_every_action(populated_ws: Workspace) -> No
             ("w", WeightsScreen),
         ):
             await pilot.press(key)
-            await pilot.pause()
+            await settled(pilot)
             screen = app.screen
             if screen_type is not None:
                 assert isinstance(screen, screen_type)
@@ -220,13 +220,13 @@ async def test_help_and_palette_list_every_action(populated_ws: Workspace) -> No
             for binding in [*app.BINDINGS, *screen.BINDINGS]:
                 assert any(binding.description in t for t in titles), binding
             await pilot.press("question_mark")
-            await pilot.pause()
+            await settled(pilot)
             assert isinstance(app.screen, HelpScreen)
             helped = shown_text(app.screen.query(Static).last())
             for binding in screen.BINDINGS:
                 assert binding.description in helped
             await pilot.press("escape")
-            await pilot.pause()
+            await settled(pilot)
             assert app.screen is screen
 
 
@@ -269,11 +269,11 @@ async def test_enter_on_a_training_experiment_opens_its_weights(populated_ws: Wo
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         table = app.screen.query_one("#exp-table", DataTable)
         table.move_cursor(row=row_ids(table).index("2026-01-12_1400_argentum-v1"))
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, WeightsScreen)
         assert screen.source is not None and screen.source.id == "2026-01-12_1400_argentum-v1"
@@ -281,8 +281,8 @@ async def test_enter_on_a_training_experiment_opens_its_weights(populated_ws: Wo
         assert "specialists/argentum.toml" in title
         # Back to the list and into another one: the request reaches the mounted screen too.
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         table.move_cursor(row=row_ids(table).index("2026-01-10_0900_generalist-v1"))
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         assert screen.source is not None and screen.source.id == "2026-01-10_0900_generalist-v1"

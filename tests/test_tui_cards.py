@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from reportfix import deck_file_cards, made_up_cards, write_report
-from test_tui_support import GAMES_PER_SEAT, _matchups, populated_ws, shown_text
+from test_tui_support import GAMES_PER_SEAT, _matchups, populated_ws, settled, shown_text
 from textual.widgets import DataTable, Static
 
 from core.paths import Workspace
@@ -34,7 +34,7 @@ async def test_enter_on_a_deck_cell_shows_its_cards_by_impact(cards_ws: Workspac
     app = EwtuiApp(cards_ws)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         matrix = app.screen
         assert isinstance(matrix, MatrixScreen) and matrix.report is not None
         assert matrix.path is not None and matrix.path.endswith(CARDS_RUN)
@@ -44,12 +44,12 @@ async def test_enter_on_a_deck_cell_shows_its_cards_by_impact(cards_ws: Workspac
         # A matchup cell still opens the matchup; the deck's own cell opens its cards.
         heat.move_cursor(row=decks.index("radiant_order"), column=len(decks))
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, MatchupScreen)
         await pilot.press("escape")
         heat.move_cursor(row=decks.index("radiant_order"), column=0)
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, CardsScreen) and screen.deck == "radiant_order"
 
@@ -75,18 +75,18 @@ async def test_enter_on_a_deck_cell_shows_its_cards_by_impact(cards_ws: Workspac
         assert top.card in detail and f"{100 * top.impact:+.1f}" in detail
 
         await pilot.press("n")
-        await pilot.pause()
+        await settled(pilot)
         assert screen.deck == decks[decks.index("radiant_order") + 1]
         await pilot.press("p", "p")
-        await pilot.pause()
+        await settled(pilot)
         assert screen.deck == decks[decks.index("radiant_order") - 1]
         await pilot.press("escape")
-        await pilot.pause()
+        await settled(pilot)
         assert app.screen is matrix
         # `i` opens the cards of the highlighted row's deck too.
         heat.move_cursor(row=decks.index("night_court"), column=3)
         await pilot.press("i")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, CardsScreen) and app.screen.deck == "night_court"
 
 
@@ -94,7 +94,7 @@ async def test_a_report_without_cards_says_so(populated_ws: Workspace) -> None:
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("v", "i")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, CardsScreen)
         assert "No card statistics" in shown_text(screen.query_one("#cards-legend", Static))
@@ -128,10 +128,10 @@ def test_the_bar_spans_the_interval_on_the_decks_scale(cards_ws: Workspace) -> N
 def test_cards_screen_at_80x24(snap_compare, cards_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     async def open_cards(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         heat = pilot.app.screen.query_one(Heatmap)
         heat.move_cursor(row=1, column=0)
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(EwtuiApp(cards_ws), terminal_size=(80, 24), run_before=open_cards)

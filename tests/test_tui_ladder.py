@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import fake_binaries, populated_ws, shown_text, wait_until
+from test_tui_support import fake_binaries, populated_ws, settled, shown_text, wait_until
 from textual.widgets import DataTable, Static
 
 from core.paths import Workspace
@@ -29,7 +29,7 @@ async def test_the_ladder_shows_unrated_entries_then_plays_their_games(
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, LadderScreen)
         table = screen.query_one("#ladder", DataTable)
@@ -53,7 +53,7 @@ async def test_experiments_label_held_out_and_in_training_numbers(
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, ExperimentsScreen)
         table = screen.query_one("#exp-table", DataTable)
@@ -61,7 +61,7 @@ async def test_experiments_label_held_out_and_in_training_numbers(
         assert result["2026-01-15_0830_generalist-v2"] == "h2h +10.1 [7.6, 12.6]"
         assert result["2026-01-12_1400_argentum-v1"] == "0.540 in-training"
         await pilot.press("down")
-        await pilot.pause()
+        await settled(pilot)
         summary = shown_text(screen.query_one("#summary", Static))
         assert "held-out h2h" in summary and "+10.1 points vs baseline [7.6, 12.6]" in summary
         assert "(in-training, noisy)" in summary

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from test_tui_snapshots import monitor_view
-from test_tui_support import populated_ws, shown_text
+from test_tui_support import populated_ws, settled, shown_text
 from textual.widgets import DataTable, ProgressBar, Static
 
 from core.paths import Workspace
@@ -35,7 +35,7 @@ async def test_help_and_quit_stay_in_the_footer_at_80x24(populated_ws: Workspace
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press(key)
-        await pilot.pause()
+        await settled(pilot)
         pinned = app.screen.query_one("#pinned")
         region = pinned.region
         assert region.width > 0 and region.right <= SMALL[0] and region.y == SMALL[1] - 1
@@ -47,7 +47,7 @@ async def test_matrix_fits_80_columns_with_its_deck_column_fixed(populated_ws: W
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, MatrixScreen)
         heat = screen.query_one(Heatmap)
@@ -61,7 +61,7 @@ async def test_matrix_fits_80_columns_with_its_deck_column_fixed(populated_ws: W
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         heat = app.screen.query_one(Heatmap)
         assert not heat.compact and heat.get_row_at(4)[1].plain.strip() == "18.0--"
 
@@ -112,7 +112,7 @@ async def test_compare_shows_no_none(populated_ws: Workspace) -> None:
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, ExperimentsScreen)
         # A training experiment against one that never recorded its generations.
@@ -121,7 +121,7 @@ async def test_compare_shows_no_none(populated_ws: Workspace) -> None:
         await app.push_screen(
             CompareScreen(screen.store, a, dataclasses.replace(b, generations=None))
         )
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, CompareScreen)
         text = "".join(shown_text(s) for s in app.screen.query(Static))
         assert "None" not in text and "generations" in text
@@ -131,7 +131,7 @@ async def test_experiments_show_state_and_run_and_hint_when_empty(ws: Workspace)
     app = EwtuiApp(ws)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         summary = shown_text(app.screen.query_one("#summary", Static))
         assert "press l" in summary
         labels = [
@@ -146,15 +146,15 @@ async def test_deploy_question_lists_source_state_and_large_changes(
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("w")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, WeightsScreen)
         sources = screen.query_one("#sources", DataTable)
         sources.move_cursor(row=row_ids(sources).index("2026-01-15_0830_generalist-v2"))
-        await pilot.pause()
+        await settled(pilot)
         large = [d.name for d in screen.deltas if d.large]
         await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         question = shown_text(app.screen.query_one("VerticalScroll Static", Static))
         assert "source: 2026-01-15_0830_generalist-v2 (done)" in question
@@ -162,17 +162,17 @@ async def test_deploy_question_lists_source_state_and_large_changes(
         listed = [line.split()[1] for line in question.splitlines() if line.strip().startswith("!")]
         assert len(listed) == min(8, len(large)) and set(listed) <= set(large)
         await pilot.press("y")
-        await pilot.pause()
+        await settled(pilot)
         # The same weights again: identical, nothing is asked or deployed.
         await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         assert "identical" in list(app._notifications)[-1].message
         # Undo lists what it restores; the history row names what replaced the file.
         history = screen.query_one("#history", DataTable)
         assert history.row_count == 1
         await pilot.press("R")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         question = shown_text(app.screen.query_one("VerticalScroll Static", Static))
         assert "data/weights/generalist.toml from the backup of" in question
@@ -230,7 +230,7 @@ async def test_quitting_a_remote_run_offers_to_leave_it_going(ws: Workspace) -> 
     async with app.run_test(size=SMALL) as pilot:
         await form_ready(pilot)
         app.screen.query_one("#preset", Select).value = "smoke"
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.running)
         await pilot.press("q")
@@ -238,7 +238,7 @@ async def test_quitting_a_remote_run_offers_to_leave_it_going(ws: Workspace) -> 
         question = shown_text(app.screen.query_one("VerticalScroll Static", Static))
         assert "leave it running there" in question and "ewtui attach" in question
         await pilot.press("n")
-        await pilot.pause()
+        await settled(pilot)
         assert app.running and not remote.cancelled_there
         await pilot.press("q", "x")  # cancel it on Modal, then quit
         await wait_until(pilot, lambda: not app.running)

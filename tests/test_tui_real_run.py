@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import form_ready, shown_text, wait_until
+from test_tui_support import form_ready, settled, shown_text, wait_until
 from textual.widgets import DataTable, Select, SelectionList, Static
 
 from core.paths import Workspace
@@ -29,9 +29,9 @@ async def test_smoke_run_on_the_local_backend(
     async with app.run_test(size=(150, 45)) as pilot:
         await form_ready(pilot)
         app.screen.query_one("#preset", Select).value = "smoke"
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, MonitorScreen)
         await wait_until(pilot, lambda: app.run_view.state != "running", timeout=900)
         await pilot.pause(0.5)
@@ -58,7 +58,7 @@ async def test_smoke_run_on_the_local_backend(
             assert f"deploy gate: {target}: kept the deployed file" in gate
 
         await pilot.press("e")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, ExperimentsScreen)
         table = screen.query_one("#exp-table", DataTable)
@@ -66,7 +66,7 @@ async def test_smoke_run_on_the_local_backend(
         assert kinds == ["train"] * 4 + ["validation"]
 
         await pilot.press("v")
-        await pilot.pause()
+        await settled(pilot)
         matrix = app.screen
         assert isinstance(matrix, MatrixScreen) and matrix.report is not None
         assert matrix.report.games == 40 * 2 * 1
@@ -107,7 +107,7 @@ async def test_modal_run_shows_containers(
         app.screen.query_one("#preset", Select).value = "smoke"
         app.screen.query_one("#configs", SelectionList).deselect_all()
         app.screen.query_one("#configs", SelectionList).select("generalist")
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.run_view.state != "running", timeout=900)
         await pilot.pause(0.5)

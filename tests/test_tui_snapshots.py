@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from test_tui_support import form_ready, populated_ws
+from test_tui_support import form_ready, populated_ws, settled
 from textual.widgets import Select
 
 from core.events import (
@@ -105,7 +105,11 @@ def keys(*pressed: str) -> Steps:
         # The launch form is filled by a worker after the first frame; let it finish first, so
         # no screenshot depends on when it does.
         await form_ready(pilot)
-        await pilot.press(*pressed)
+        for key in pressed:
+            await pilot.press(key)
+            # Experiments and Matrix are filled by worker threads: each key acts on what
+            # they read, and the screenshot shows it.
+            await settled(pilot)
         await pilot.pause(0.3)
 
     return steps

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -126,6 +127,7 @@ class ExperimentsScreen(Screen[None]):
         self.marked: str | None = None
         self.rows: list[Experiment] = []
         self._all: list[Experiment] = []
+        self._detail_seq = 0
 
     @property
     def store(self) -> ExperimentStore:
@@ -178,13 +180,17 @@ class ExperimentsScreen(Screen[None]):
             ("run", "run"),
         ):
             table.add_column(label, key=key)
-        self.action_reload()
+        # The first frame comes at once; the list is read in a worker thread and the screen
+        # takes the class `loaded` when it is shown.
+        self.sub_title = "reading the experiments…"
+        self.query_one("#summary", Static).update(Text("Reading the experiments…", style="dim"))
+        self.reload_in_background()
         table.focus()
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
         # A run may have added experiments while another screen was showing: read them again,
         # off the event loop, so the screen shows at once.
-        if self.query_one("#exp-table", DataTable).columns:
+        if self.has_class("loaded"):
             self.reload_in_background()
 
     # -- list ------------------------------------------------------------------------------------
@@ -202,16 +208,19 @@ class ExperimentsScreen(Screen[None]):
         """Read the experiments directory in a worker thread; the table is rebuilt only when
         what it lists changed."""
         try:
-            found = self.store.list()
+            found: list[Experiment] | None = self.store.list()
         except EwtuiError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
-            return
+            found = None
         self.app.call_from_thread(self._listed, found)
 
-    def _listed(self, found: list[Experiment]) -> None:
-        if found == self._all:
+    def _listed(self, found: list[Experiment] | None) -> None:
+        """Show what the worker read (None: it could not read; the list stays)."""
+        first = not self.has_class("loaded")
+        self.add_class("loaded")
+        if not first and (found is None or found == self._all):
             return
-        self._all = found
+        self._all = found or []
         self.apply_filters()
 
     def _filter_args(self) -> dict[str, Any]:
@@ -289,12 +298,17 @@ class ExperimentsScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#exp-table")
     def show_details(self) -> None:
+        """Show the highlighted experiment: what the list knows at once, its files (summary,
+        config, curve, weights) once a worker thread has read them. The screen has the class
+        `reading` until they are shown."""
         exp = self.current
+        self._detail_seq += 1
         summary = self.query_one("#summary", Static)
         config = self.query_one("#config", Static)
         weights = self.query_one("#weights", Static)
         chart = self.query_one("#curve", FitnessChart)
         if exp is None:
+            self.remove_class("reading")
             summary.update(
                 "No experiment matches the filters."
                 if self._all
@@ -304,24 +318,31 @@ class ExperimentsScreen(Screen[None]):
             weights.update("")
             chart.set_series([])
             return
-        store = self.store
-        try:
-            data = store.load_summary(exp) if exp.complete else {}
-        except EwtuiError as err:
-            data = {"error": str(err)}
-        summary.update(_summary_table(exp, data, self.app.workspace.root))
-        config.update(_read_text(Path(exp.path) / "config.toml"))
-        if exp.kind == "train":
-            try:
-                chart.set_series([fitness_series(store, exp)])
-            except EwtuiError as err:
-                self._status(str(err), error=True)
-                chart.set_series([])
-            weights.update(_read_text(Path(exp.path) / "weights.toml"))
-        else:
-            chart.set_series([])
-            used = data.get("config", {}).get("weights", {}) if isinstance(data, dict) else {}
-            weights.update(json.dumps(used, indent=2) if used else "(deployed weights)")
+        self.add_class("reading")
+        summary.update(_summary_table(exp, {}, self.app.workspace.root))
+        config.update(Text("reading…", style="dim"))
+        weights.update(Text("reading…", style="dim"))
+        self._read_details(exp, self._detail_seq)
+
+    @work(thread=True, group="experiment-details")
+    def _read_details(self, exp: Experiment, seq: int) -> None:
+        details = read_details(self.store, exp)
+        self.app.call_from_thread(self._details_read, exp, seq, details)
+
+    def _details_read(self, exp: Experiment, seq: int, details: Details) -> None:
+        if seq != self._detail_seq:
+            return  # another row was highlighted meanwhile: its own read shows it
+        self.remove_class("reading")
+        self.query_one("#summary", Static).update(
+            _summary_table(exp, details.summary, self.app.workspace.root)
+        )
+        self.query_one("#config", Static).update(details.config)
+        self.query_one("#weights", Static).update(details.weights)
+        self.query_one("#curve", FitnessChart).set_series(
+            [details.curve] if details.curve is not None else []
+        )
+        if details.error:
+            self._status(details.error, error=True)
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -375,6 +396,36 @@ class ExperimentsScreen(Screen[None]):
             await self.app.open_matrix(exp.path)
         else:
             await self.app.open_weights(exp.id)
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the detail pane shows of one experiment, read from its directory."""
+
+    summary: dict[str, Any]
+    config: str
+    weights: str
+    curve: Series | None
+    error: str = ""
+
+
+def read_details(store: ExperimentStore, exp: Experiment) -> Details:
+    """Read an experiment's files for the detail pane (in a worker thread: it reads the disk)."""
+    try:
+        data: dict[str, Any] = store.load_summary(exp) if exp.complete else {}
+    except EwtuiError as err:
+        data = {"error": str(err)}
+    config = _read_text(Path(exp.path) / "config.toml")
+    if exp.kind != "train":
+        used = data.get("config", {}).get("weights", {}) if isinstance(data, dict) else {}
+        return Details(
+            data, config, json.dumps(used, indent=2) if used else "(deployed weights)", None
+        )
+    weights = _read_text(Path(exp.path) / "weights.toml")
+    try:
+        return Details(data, config, weights, fitness_series(store, exp))
+    except EwtuiError as err:
+        return Details(data, config, weights, None, str(err))
 
 
 def heldout_rows(data: dict[str, Any]) -> list[tuple[str, str]]:

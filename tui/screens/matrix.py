@@ -134,6 +134,8 @@ class MatrixScreen(Screen[None]):
         self.report: ValidationReport | None = None
         self.unfinished = ""
         self._entries: list[Any] | None = None
+        self._request: str | None = None
+        self._report_seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,10 +154,12 @@ class MatrixScreen(Screen[None]):
         runs = self.query_one("#runs", DataTable)
         runs.add_column("validation run", key="id")
         runs.add_column("verdict", key="verdict")
-        self.action_reload()
-        requested = self.app.take_matrix_request()
-        if requested is not None:
-            self.show_run(requested)
+        # The first frame comes at once; the runs and the report are read in worker threads.
+        # The screen takes the class `loaded` once the runs are listed, and has the class
+        # `reading` while a report is being read.
+        self.query_one("#verdict", Static).update(Text("Reading the validation runs…", style="dim"))
+        self._request = self.app.take_matrix_request()
+        self.reload_in_background()
         # Focused without scrolling the pane to it: the verdict, the legend and the map's
         # column numbers stay in view (they fit 80x24).
         self.set_focus(self.query_one(Heatmap), scroll_visible=False)
@@ -170,8 +174,11 @@ class MatrixScreen(Screen[None]):
             heatmap.show_report(self.report, compact=self.compact_cells())
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
-        if not self.query_one("#runs", DataTable).columns:
-            return  # first show: on_mount fills the screen and takes the request
+        if not self.has_class("loaded"):
+            # First show: on_mount's worker fills the screen; a run asked for meanwhile is
+            # shown when it does.
+            self._request = self.app.take_matrix_request() or self._request
+            return
         requested = self.app.take_matrix_request()
         if requested is None:
             # Coming back: read the runs again off the event loop, so the screen shows at once.
@@ -195,7 +202,9 @@ class MatrixScreen(Screen[None]):
         self.app.call_from_thread(self._listed, entries)
 
     def _listed(self, entries: list[Any]) -> None:
-        if entries == self._entries:
+        first = not self.has_class("loaded")
+        self.add_class("loaded")
+        if not first and entries == self._entries:
             return
         self._show_runs(entries)
 
@@ -226,7 +235,10 @@ class MatrixScreen(Screen[None]):
         for e in entries:
             verdict = e.verdict or "-"
             table.add_row(e.id, Text(verdict, style=VERDICT_STYLE.get(verdict, "")), key=e.path)
-        if self.path in self.runs:
+        request, self._request = self._request, None
+        if request is not None:
+            self.show_run(request)
+        elif self.path in self.runs:
             self.show_run(self.path)
         elif self.runs:
             self.show_run(self.runs[0])
@@ -236,14 +248,29 @@ class MatrixScreen(Screen[None]):
             )
 
     def show_run(self, path: str) -> None:
-        """Show the validation run in directory `path` (or a `results.json` file)."""
+        """Show the validation run in directory `path` (or a `results.json` file), once a
+        worker thread has read its report."""
+        self._report_seq += 1
+        self.add_class("reading")
+        self._read_report(path, self._report_seq)
+
+    @work(thread=True, group="matrix-report")
+    def _read_report(self, path: str, seq: int) -> None:
         p = Path(path)
-        results = p / "results.json" if p.is_dir() else p
         try:
-            report = load_report(results)
+            report: ValidationReport | str = load_report(p / "results.json" if p.is_dir() else p)
         except EwtuiError as err:
-            self.notify(str(err), severity="error", timeout=10)
+            report = str(err)
+        self.app.call_from_thread(self._report_read, path, seq, report)
+
+    def _report_read(self, path: str, seq: int, report: ValidationReport | str) -> None:
+        if seq != self._report_seq:
+            return  # another run was asked for meanwhile: its own read shows it
+        self.remove_class("reading")
+        if isinstance(report, str):
+            self.notify(report, severity="error", timeout=10)
             return
+        p = Path(path)
         self.path = path
         self.report = report
         if path in self.runs:
