@@ -139,41 +139,60 @@ SCREEN_KEYS = {
     "launch": ("l", "LaunchScreen"),
 }
 
+WAYS = {
+    "warm": "built in the background, keys pressed once the warm-up is over",
+    "early": "built in the background, keys pressed as soon as the launch form is drawn",
+    "cold": "no warm-up: each screen is built on its first key",
+}
 
-async def switches(root: Path, rounds: int) -> dict[str, list[float]]:
-    """Seconds from each screen key to the first frame of that screen; the first round builds
-    each screen, the later ones resume it."""
+
+async def switches(root: Path, rounds: int, way: str) -> dict[str, dict[str, list[float]]]:
+    """Seconds from each screen key to the first frame of that screen (`frame`) and to the
+    first frame that shows its data (`filled`), per screen, over `rounds` rounds; the first
+    round is the first visit. `way`: one of WAYS."""
     sys.path.insert(0, str(REPO))
     from core.paths import Workspace
-    from tui.app import EwtuiApp
+    from tui.app import EwtuiApp, screen_filled
 
-    frames: list[tuple[float, str]] = []
+    frames: list[tuple[float, str, bool]] = []
 
-    app = EwtuiApp(Workspace(root))
+    app = EwtuiApp(Workspace(root), warm_up=way != "cold")
     display = app._display
 
     def timed_display(screen: Any, renderable: Any) -> None:
         display(screen, renderable)
         if renderable is not None:
-            frames.append((time.perf_counter(), type(screen).__name__))
+            frames.append((time.perf_counter(), type(screen).__name__, screen_filled(screen)))
+
+    async def until(condition: Any, what: str) -> None:
+        deadline = time.perf_counter() + 60
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(what)
+            await asyncio.sleep(0.001)
 
     app._display = timed_display  # type: ignore[method-assign]
-    out: dict[str, list[float]] = {name: [] for name in SCREEN_KEYS}
+    out: dict[str, dict[str, list[float]]] = {
+        name: {"frame": [], "filled": []} for name in SCREEN_KEYS
+    }
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(1.0)
+        await until(lambda: bool(app.screen.query("#plan.plan-ready")), "the launch form")
+        if way == "warm":
+            await until(lambda: app.warmed_up, "the warm-up")
+        await pilot.pause(0.2 if way == "early" else 1.0)
         for _ in range(rounds):
             for name, (key, screen) in SCREEN_KEYS.items():
                 frames.clear()
                 start = time.perf_counter()
                 await pilot.press(key)
-                deadline = time.perf_counter() + 30
-                while not any(s == screen for _, s in frames):
-                    if time.perf_counter() > deadline:
-                        raise TimeoutError(f"{screen} was never drawn")
-                    await asyncio.sleep(0.001)
-                drawn = next(t for t, s in frames if s == screen)
-                out[name].append(drawn - start)
-                await pilot.pause(0.3)  # let the screen's workers fill it before the next key
+                await until(lambda s=screen: any(f[1] == s for f in frames), screen)
+                drawn = next(t for t, s, _ in frames if s == screen)
+                # Data shown: the first frame drawn with the screen filled.
+                await until(lambda s=screen: any(f[1:] == (s, True) for f in frames), screen)
+                filled = next(t for t, s, f in frames if s == screen and f)
+                out[name]["frame"].append(drawn - start)
+                out[name]["filled"].append(filled - start)
+                await pilot.pause(0.3)  # let the screen's workers settle before the next key
     return out
 
 
@@ -196,44 +215,67 @@ def populated_workspace(tmp: Path) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="start-up rounds (default 7)")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="start-up rounds (default 7; 0: no start-up figures)"
+    )
     parser.add_argument("--switch-rounds", type=int, default=5, help="screen switch rounds")
     parser.add_argument("--workspace", type=Path, help="an existing workspace to measure on")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--ways",
+        default="warm,early,cold",
+        help="screen switch ways, comma separated: "
+        + "; ".join(f"{k}: {v}" for k, v in WAYS.items()),
+    )
     args = parser.parse_args()
+    ways = [w for w in args.ways.split(",") if w]
     with tempfile.TemporaryDirectory() as tmp:
         root = args.workspace or populated_workspace(Path(tmp))
         load = os.getloadavg()[0]
-        up = startup(root, args.rounds)
-        sw = asyncio.run(switches(root, args.switch_rounds))
+        up = startup(root, args.rounds) if args.rounds else None
+        sw = {way: asyncio.run(switches(root, args.switch_rounds, way)) for way in ways}
         load_after = os.getloadavg()[0]
-    first = {k: round(1000 * v[0], 1) for k, v in sw.items()}
-    warm = {k: round(1000 * statistics.median(v[1:]), 1) for k, v in sw.items()}
-    result = {
-        "load_avg": [round(load, 2), round(load_after, 2)],
-        "startup": {k: round(v, 3) if isinstance(v, float) else v for k, v in up.items()},
-        "switch_first_ms": first,
-        "switch_warm_median_ms": warm,
-        "switch_warm_worst_ms": {k: round(1000 * max(v[1:]), 1) for k, v in sw.items()},
-    }
+
+    def ms(seconds: float) -> float:
+        return round(1000 * seconds, 1)
+
+    result: dict[str, Any] = {"load_avg": [round(load, 2), round(load_after, 2)]}
+    if up is not None:
+        result["startup"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in up.items()}
+    for way, figures in sw.items():
+        result[f"switch_{way}"] = {
+            kind: {
+                "first_ms": {k: ms(v[kind][0]) for k, v in figures.items()},
+                "later_median_ms": {
+                    k: ms(statistics.median(v[kind][1:])) if len(v[kind]) > 1 else None
+                    for k, v in figures.items()
+                },
+            }
+            for kind in ("frame", "filled")
+        }
     if args.json:
         print(json.dumps(result))
         return 0
-    s = result["startup"]
     print(f"load average {load:.2f} before, {load_after:.2f} after")
-    print(
-        f"start-up, median of {s['rounds']}: ewtui first frame {s['ewtui_first_frame_s']:.3f} s"
-        f" (imports {s['ewtui_import_s']:.3f} s), plan drawn {s['ewtui_plan_drawn_s']:.3f} s;"
-        f" empty Textual app {s['empty_app_first_frame_s']:.3f} s"
-        f" (imports {s['empty_app_import_s']:.3f} s)"
-    )
-    print(
-        f"ratio to the empty app: first frame {s['ratio_first_frame']:.2f} (target <= 1.3),"
-        f" plan drawn {s['ratio_plan_drawn']:.2f}; per round {s['ratio_per_round']}"
-    )
-    print(f"screen switch, first visit (ms): {first}")
-    print(f"screen switch, warm median (ms): {warm} (target <= 150)")
-    print(f"screen switch, warm worst (ms): {result['switch_warm_worst_ms']}")
+    if up is not None:
+        s = result["startup"]
+        print(
+            f"start-up, median of {s['rounds']}: ewtui first frame {s['ewtui_first_frame_s']:.3f} s"
+            f" (imports {s['ewtui_import_s']:.3f} s), plan drawn {s['ewtui_plan_drawn_s']:.3f} s;"
+            f" empty Textual app {s['empty_app_first_frame_s']:.3f} s"
+            f" (imports {s['empty_app_import_s']:.3f} s)"
+        )
+        print(
+            f"ratio to the empty app: first frame {s['ratio_first_frame']:.2f} (target <= 1.3),"
+            f" plan drawn {s['ratio_plan_drawn']:.2f}; per round {s['ratio_per_round']}"
+        )
+    for way in sw:
+        print(f"screen switch, {way} ({WAYS[way]}), key to first frame / to data shown (ms):")
+        for kind in ("frame", "filled"):
+            figures = result[f"switch_{way}"][kind]
+            print(f"  {kind:6s} first visit {figures['first_ms']}")
+            if args.switch_rounds > 1:
+                print(f"  {kind:6s} later, median {figures['later_median_ms']}")
     return 0
 
 

@@ -6,9 +6,7 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 from test_tui_support import TRAIN_EXPERIMENTS, VALIDATION_RUN, populated_ws, settled, shown_text
 from textual.widgets import DataTable, Input, Static
@@ -288,49 +286,3 @@ async def test_enter_on_a_training_experiment_opens_its_weights(populated_ws: Wo
         await pilot.press("enter")
         await settled(pilot)
         assert screen.source is not None and screen.source.id == "2026-01-10_0900_generalist-v1"
-
-
-async def test_experiments_and_matrix_read_the_disk_off_the_event_loop(
-    populated_ws: Workspace, monkeypatch: Any
-) -> None:
-    """A first visit, a highlighted row, `n` and `p`: every read of the experiments directory or
-    a validation report happens in a worker thread, and the screens draw their first frame
-    with a reading state."""
-    import tui.screens.matrix as matrix_module
-    from core.experiments import ExperimentStore
-
-    reads: list[tuple[str, bool]] = []
-
-    def on_loop() -> bool:
-        return threading.current_thread() is threading.main_thread()
-
-    for name in ("list", "load_summary", "load_stats"):
-        original = getattr(ExperimentStore, name)
-
-        def wrapped(*args: Any, _original: Any = original, _name: str = name, **kw: Any) -> Any:
-            reads.append((_name, on_loop()))
-            return _original(*args, **kw)
-
-        monkeypatch.setattr(ExperimentStore, name, wrapped)
-    load_report = matrix_module.load_report
-
-    def report(path: Path) -> Any:
-        reads.append(("load_report", on_loop()))
-        return load_report(path)
-
-    monkeypatch.setattr(matrix_module, "load_report", report)
-    app = EwtuiApp(populated_ws)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        screen = app.screen
-        assert isinstance(screen, ExperimentsScreen)
-        first = shown_text(screen.query_one("#summary", Static))
-        assert "Reading the experiments" in first or screen.has_class("loaded")
-        await settled(pilot)
-        for key in ("down", "down", "v", "n", "p"):
-            await pilot.press(key)
-            await settled(pilot)
-        assert isinstance(app.screen, MatrixScreen) and app.screen.report is not None
-    names = {name for name, _ in reads}
-    assert {"list", "load_summary", "load_stats", "load_report"} <= names
-    assert [name for name, loop in reads if loop] == []

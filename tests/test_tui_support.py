@@ -272,18 +272,11 @@ def test_fixture_report_is_consistent(populated_ws: Workspace) -> None:
         assert m.a_wins + m.b_wins + m.draws == m.games
 
 
-def _screen_settled(pilot) -> bool:  # type: ignore[no-untyped-def]
-    from tui.screens.experiments import ExperimentsScreen
-    from tui.screens.matrix import MatrixScreen
-
-    screen = pilot.app.screen
-    if not isinstance(screen, ExperimentsScreen | MatrixScreen):
-        return True
-    return screen.has_class("loaded") and not screen.has_class("reading")
-
-
 async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the Experiments or Matrix screen shown has drawn what its worker threads
-    read (the class `loaded` set, no `reading`); other screens are settled at once."""
-    await wait_until(pilot, lambda: _screen_settled(pilot))
+    """Wait until the screen shown has drawn what its worker threads read
+    (`tui.app.screen_filled`: the class `loaded` where the screen is filled by workers, none of
+    the busy classes)."""
+    from tui.app import screen_filled
+
+    await wait_until(pilot, lambda: screen_filled(pilot.app.screen))
     await pilot.pause()

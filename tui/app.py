@@ -7,8 +7,11 @@ that the monitor screen draws from.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
 import sys
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -52,40 +55,48 @@ class PipelineMessage(Message):
         self.event = event
 
 
-def _launch_screen() -> Screen[Any]:
-    from tui.screens.launch import LaunchScreen
-
-    return LaunchScreen()
-
-
-def _monitor_screen() -> Screen[Any]:
-    from tui.screens.monitor import MonitorScreen
-
-    return MonitorScreen()
-
-
-def _experiments_screen() -> Screen[Any]:
-    from tui.screens.experiments import ExperimentsScreen
-
-    return ExperimentsScreen()
+SCREEN_CLASSES = {
+    "launch": ("tui.screens.launch", "LaunchScreen"),
+    "monitor": ("tui.screens.monitor", "MonitorScreen"),
+    "experiments": ("tui.screens.experiments", "ExperimentsScreen"),
+    "matrix": ("tui.screens.matrix", "MatrixScreen"),
+    "weights": ("tui.screens.weights", "WeightsScreen"),
+    "ladder": ("tui.screens.ladder", "LadderScreen"),
+}
+"""Each mode's screen: its module (imported on first use, so start-up pays only for the
+launch screen's) and its class."""
 
 
-def _matrix_screen() -> Screen[Any]:
-    from tui.screens.matrix import MatrixScreen
+def _mode_screen(mode: str) -> Callable[[], Screen[Any]]:
+    module, name = SCREEN_CLASSES[mode]
 
-    return MatrixScreen()
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(importlib.import_module(module), name)()
+        return screen
 
-
-def _weights_screen() -> Screen[Any]:
-    from tui.screens.weights import WeightsScreen
-
-    return WeightsScreen()
+    return make
 
 
-def _ladder_screen() -> Screen[Any]:
-    from tui.screens.ladder import LadderScreen
+WARM_UP_ORDER = ("experiments", "matrix", "weights", "monitor", "ladder")
+"""The screens built in the background once the launch form is drawn, the likeliest first."""
 
-    return LadderScreen()
+WARM_UP_QUIET_S = 0.5
+"""The warm-up builds the next screen only once no key was pressed for this long."""
+
+WARM_UP_WAIT_S = 10.0
+"""How long the warm-up waits for a built screen's workers before it renders the screen."""
+
+BUSY_CLASSES = ("listing", "reading", "busy")
+"""The classes a screen has while a worker thread reads (or writes) what it will show."""
+
+
+def screen_filled(screen: Screen[Any]) -> bool:
+    """Whether `screen` shows what its worker threads read: a screen filled by workers
+    (`FILLED_BY_WORKERS`) has the class `loaded` once they first did, and no screen has one
+    of `BUSY_CLASSES` while they read."""
+    if getattr(screen, "FILLED_BY_WORKERS", False) and not screen.has_class("loaded"):
+        return False
+    return not any(screen.has_class(c) for c in BUSY_CLASSES)
 
 
 class EwtuiApp(App[None]):
@@ -95,12 +106,7 @@ class EwtuiApp(App[None]):
     SUB_TITLE = "Essence Wars control center"
     CSS_PATH = "ewtui.tcss"
     MODES: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {  # type: ignore[assignment]
-        "launch": _launch_screen,
-        "monitor": _monitor_screen,
-        "experiments": _experiments_screen,
-        "matrix": _matrix_screen,
-        "weights": _weights_screen,
-        "ladder": _ladder_screen,
+        mode: _mode_screen(mode) for mode in SCREEN_CLASSES
     }
     DEFAULT_MODE = "launch"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
@@ -150,8 +156,12 @@ class EwtuiApp(App[None]):
         *,
         backend_factory: Callable[[str, RunOptions], Backend] | None = None,
         remote_runs: Any = None,
+        warm_up: bool | None = None,
     ) -> None:
         super().__init__()
+        # Build the other screens ahead of their keys (`warm_up`); None: only with a terminal
+        # (a headless app, as in tests and scripts, has nobody waiting for a key).
+        self._warm_up_wanted = warm_up
         self.workspace = workspace if workspace is not None else Workspace.find()
         # The runs on Modal (tui/screens/remote_runs.py); None: Modal's, made on first use.
         self.remote_runs = remote_runs
@@ -162,6 +172,8 @@ class EwtuiApp(App[None]):
         self.pipeline_worker: Worker[Any] | None = None
         self._matrix_request: str | None = None
         self._weights_request: str | None = None
+        self.warm_up_worker: Worker[None] | None = None
+        self._last_input = 0.0
         self.startup_error: EwtuiError | None = None
         """Why the app could not start (a bad project file), printed by `run_app` once the
         terminal is restored."""
@@ -373,6 +385,89 @@ class EwtuiApp(App[None]):
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await self.pipeline_worker.wait()
         self.exit()
+
+    # -- building the screens ahead of their key -------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Build every other screen in the background (called once the launch form is drawn:
+        the app is idle then, and start-up does not pay for it), so that a screen's first key
+        only shows a screen already composed, mounted, laid out and filled by its workers.
+        Nothing happens when the app was made with `warm_up=False`, or headless by default."""
+        wanted = self._warm_up_wanted
+        if wanted is None:
+            wanted = not self.is_headless
+        if wanted and self.warm_up_worker is None:
+            self.warm_up_worker = self.run_worker(
+                self._warm_up(), name="warm-up", group="warm-up", exit_on_error=False
+            )
+
+    @property
+    def warmed_up(self) -> bool:
+        worker = self.warm_up_worker
+        return worker is not None and worker.state == WorkerState.SUCCESS
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    async def _quiet(self) -> None:
+        """Wait until the user has not typed for `WARM_UP_QUIET_S` and the screen shown is
+        filled: what the user is doing comes before building a screen they may never open."""
+        while self.is_running:
+            typed = time.monotonic() - self._last_input < WARM_UP_QUIET_S
+            if not typed and screen_filled(self.screen):
+                return
+            await asyncio.sleep(0.05)
+
+    async def _warm_up(self) -> None:
+        for mode in WARM_UP_ORDER:
+            await self._quiet()
+            # The module is imported in a thread, so keys are answered meanwhile; composing and
+            # mounting must happen here, one screen at a time, with the queued events between.
+            await asyncio.to_thread(importlib.import_module, SCREEN_CLASSES[mode][0])
+            if self._exit or not self.is_running:  # closing: no new screen
+                return
+            if mode not in self._screen_stacks:
+                # Textual's own first step of `switch_mode` (the mode's stack, its screen
+                # mounted and laid out at the app's size), without making the mode current.
+                await self._init_mode(mode)
+                screen = self._screen_stacks[mode][0]
+                await self._until_filled(screen)
+                self._prerender(screen)
+            await asyncio.sleep(0)
+
+    async def _until_filled(self, screen: Screen[Any], timeout: float = WARM_UP_WAIT_S) -> None:
+        """Wait (at most `timeout` seconds) until `screen` shows what its workers read."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not screen_filled(screen) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
+    def _prerender(self, screen: Screen[Any]) -> None:
+        """Lay out and render a built screen that is not showing, and drop the picture: its
+        widgets keep their rendered lines, so its first frame when shown reuses them instead
+        of rendering every line then."""
+        if screen.is_current or not screen.is_attached or not self.is_running:
+            return
+        screen._refresh_layout(self.size)
+        screen._compositor.render_strips()
+
+    async def _until_filled(self, screen: Screen[Any], timeout: float = WARM_UP_WAIT_S) -> None:
+        """Wait (at most `timeout` seconds) until `screen` shows what its workers read."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not screen_filled(screen) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
+    def _prerender(self, screen: Screen[Any]) -> None:
+        """Lay out and render a built screen that is not showing, and drop the picture: its
+        widgets keep their rendered lines, so its first frame when shown reuses them instead
+        of rendering every line then."""
+        if screen.is_current or not screen.is_attached or not self.is_running:
+            return
+        screen._refresh_layout(self.size)
+        screen._compositor.render_strips()
 
     # -- navigation and help -------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import (
     DataTable,
     Header,
@@ -29,6 +29,7 @@ from textual.widgets import (
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
 from core.heldout import fmt_heldout_fitness, fmt_points, parse_heldout, short_result
+from tui.screens.mode import ModeScreen
 from tui.widgets.fitness_chart import FitnessChart, Series
 from tui.widgets.footer import AppFooter
 
@@ -86,7 +87,7 @@ def group_by_run(rows: list[Experiment]) -> list[Experiment]:
     return [e for item in order for e in (groups[item] if isinstance(item, str) else [item])]
 
 
-class ExperimentsScreen(Screen[None]):
+class ExperimentsScreen(ModeScreen):
     HELP_TITLE = "Experiments"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -119,6 +120,8 @@ class ExperimentsScreen(Screen[None]):
     ]
 
     app: EwtuiApp
+    FILLED_BY_WORKERS = True
+    """The screen has the class `loaded` once its workers have filled it (tui.app)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -128,6 +131,7 @@ class ExperimentsScreen(Screen[None]):
         self.rows: list[Experiment] = []
         self._all: list[Experiment] = []
         self._detail_seq = 0
+        self._list_seq = 0
 
     @property
     def store(self) -> ExperimentStore:
@@ -196,31 +200,37 @@ class ExperimentsScreen(Screen[None]):
     # -- list ------------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        try:
-            self._all = self.store.list()
-        except EwtuiError as err:
-            self.notify(str(err), severity="error")
-            self._all = []
-        self.apply_filters()
+        """`g`: read the directory again (in a worker thread) and redraw the list."""
+        self.sub_title = "reading the experiments…"
+        self.reload_in_background(redraw=True)
+
+    def reload_in_background(self, redraw: bool = False) -> None:
+        self._list_seq += 1
+        self.add_class("listing")
+        self._list_in_thread(redraw, self._list_seq)
 
     @work(thread=True, exclusive=True, group="experiments")
-    def reload_in_background(self) -> None:
+    def _list_in_thread(self, redraw: bool, seq: int) -> None:
         """Read the experiments directory in a worker thread; the table is rebuilt only when
-        what it lists changed."""
+        what it lists changed (or `redraw`). The screen has the class `listing` meanwhile."""
         try:
             found: list[Experiment] | None = self.store.list()
         except EwtuiError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
             found = None
-        self.app.call_from_thread(self._listed, found)
+        self.app.call_from_thread(self._listed, found, redraw, seq)
 
-    def _listed(self, found: list[Experiment] | None) -> None:
+    def _listed(self, found: list[Experiment] | None, redraw: bool, seq: int) -> None:
         """Show what the worker read (None: it could not read; the list stays)."""
+        if seq != self._list_seq:
+            return  # a newer listing is under way: it shows what it reads
         first = not self.has_class("loaded")
         self.add_class("loaded")
-        if not first and (found is None or found == self._all):
+        self.remove_class("listing")
+        if not (first or redraw) and (found is None or found == self._all):
             return
-        self._all = found or []
+        if found is not None or first:
+            self._all = found or []
         self.apply_filters()
 
     def _filter_args(self) -> dict[str, Any]:
@@ -559,7 +569,19 @@ class CompareScreen(ModalScreen[None]):
             yield FitnessChart("in-training best fitness (noisy)", id="compare-chart")
 
     def on_mount(self) -> None:
-        a, b = self._pair
-        self.query_one(FitnessChart).set_series(
-            [fitness_series(self._store, a), fitness_series(self._store, b)]
-        )
+        self.add_class("reading")
+        self._read_curves()
+
+    @work(thread=True, group="compare")
+    def _read_curves(self) -> None:
+        """Both curves' `stats.csv`, read in a worker thread."""
+        try:
+            series = [fitness_series(self._store, e) for e in self._pair]
+        except EwtuiError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            series = []
+        self.app.call_from_thread(self._curves_read, series)
+
+    def _curves_read(self, series: list[Series]) -> None:
+        self.remove_class("reading")
+        self.query_one(FitnessChart).set_series(series)

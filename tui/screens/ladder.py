@@ -9,10 +9,10 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from core.errors import EwtuiError
+from tui.screens.mode import ModeScreen
 from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tui.app import EwtuiApp
 
 
-class LadderScreen(Screen[None]):
+class LadderScreen(ModeScreen):
     HELP_TITLE = "Strength ladder"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -41,6 +41,12 @@ class LadderScreen(Screen[None]):
     """
 
     app: EwtuiApp
+    FILLED_BY_WORKERS = True
+    """The screen has the class `loaded` once its workers have filled it (tui.app)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: Ladder | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -52,21 +58,40 @@ class LadderScreen(Screen[None]):
         table = self.query_one("#ladder", DataTable)
         for label in ("entry", "Elo", "95% interval", "original", "games"):
             table.add_column(label, key=label)
+        self.query_one("#ladder-note", Static).update(Text("Reading the ladder…", style="dim"))
         self.reload()
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
-        self.reload()
+        if self.has_class("loaded"):  # first show: on_mount's worker fills the screen
+            self.reload()
 
     def reload(self) -> None:
+        """Read the stored games and fit the ladder in a worker thread (the screen has the
+        class `listing` meanwhile and takes `loaded` once it is shown)."""
+        self.add_class("listing")
+        self._read()
+
+    @work(thread=True, exclusive=True, group="ladder-read")
+    def _read(self) -> None:
         from core.ladder import current, settings_of
 
+        ws = self.app.workspace
         try:
-            ws = self.app.workspace
-            self.show(current(ws, settings_of(ws)))
+            lad: Ladder | str = current(ws, settings_of(ws))
         except EwtuiError as err:
-            self.query_one("#ladder-note", Static).update(Text(str(err), style="bold red"))
+            lad = str(err)
+        self.app.call_from_thread(self._read_done, lad)
+
+    def _read_done(self, lad: Ladder | str) -> None:
+        self.add_class("loaded")
+        self.remove_class("listing")
+        if isinstance(lad, str):
+            self.query_one("#ladder-note", Static).update(Text(lad, style="bold red"))
+        elif lad != self._shown:
+            self.show(lad)
 
     def show(self, lad: Ladder) -> None:
+        self._shown = lad
         table = self.query_one("#ladder", DataTable)
         table.clear()
         for r in lad.ratings:

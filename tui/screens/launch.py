@@ -155,6 +155,8 @@ class LaunchScreen(Screen[None]):
         self.query_one("#configs").focus()
         form.scroll_home(animate=False)
         self.query_one("#plan", Static).add_class("plan-ready")
+        # The form is drawn and the app is idle: build the other screens now (tui.app).
+        self.call_after_refresh(self.app.warm_up)
 
     # -- reading the form ------------------------------------------------------------------------
 

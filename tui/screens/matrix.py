@@ -13,7 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Static
 
 from core.errors import EwtuiError
@@ -21,6 +21,7 @@ from core.experiments import ExperimentStore
 from core.validation import ValidationReport, load_report
 from tui.screens.cards import CardsScreen
 from tui.screens.experiments import experiment_state
+from tui.screens.mode import ModeScreen
 from tui.widgets.footer import AppFooter
 from tui.widgets.heatmap import Cell, Heatmap, row_side_rate
 
@@ -113,7 +114,7 @@ WIDE_MATRIX = 140
 """Terminal columns from which the heat map prints tenths of a percent."""
 
 
-class MatrixScreen(Screen[None]):
+class MatrixScreen(ModeScreen):
     HELP_TITLE = "Validation matrix"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Matchup detail", tooltip="Details of the selected cell"),
@@ -126,6 +127,8 @@ class MatrixScreen(Screen[None]):
     ]
 
     app: EwtuiApp
+    FILLED_BY_WORKERS = True
+    """The screen has the class `loaded` once its workers have filled it (tui.app)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -136,6 +139,7 @@ class MatrixScreen(Screen[None]):
         self._entries: list[Any] | None = None
         self._request: str | None = None
         self._report_seq = 0
+        self._list_seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -180,42 +184,48 @@ class MatrixScreen(Screen[None]):
             self._request = self.app.take_matrix_request() or self._request
             return
         requested = self.app.take_matrix_request()
-        if requested is None:
-            # Coming back: read the runs again off the event loop, so the screen shows at once.
-            self.reload_in_background()
-            return
-        self.action_reload()
-        self.show_run(requested)
+        if requested is not None:
+            self._request = requested
+        # Coming back, or asked for a run (enter in Experiments): the runs are read again off
+        # the event loop, so the screen shows at once; the run asked for is shown when read.
+        self.reload_in_background()
 
-    def _validation_runs(self) -> list[Any]:
+    def _validation_runs(self) -> list[Any] | None:
         try:
             return ExperimentStore(self.app.workspace).filter(kind="validation")
         except EwtuiError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
-            return []
+            return None
+
+    def reload_in_background(self, redraw: bool = False) -> None:
+        self._list_seq += 1
+        self.add_class("listing")
+        self._list_in_thread(redraw, self._list_seq)
 
     @work(thread=True, exclusive=True, group="matrix")
-    def reload_in_background(self) -> None:
+    def _list_in_thread(self, redraw: bool, seq: int) -> None:
         """List the validation runs in a worker thread; the screen changes only when they
-        did."""
+        did, a run was asked for, or `redraw`. The screen has the class `listing` meanwhile."""
         entries = self._validation_runs()
-        self.app.call_from_thread(self._listed, entries)
+        self.app.call_from_thread(self._listed, entries, redraw, seq)
 
-    def _listed(self, entries: list[Any]) -> None:
+    def _listed(self, entries: list[Any] | None, redraw: bool, seq: int) -> None:
+        if seq != self._list_seq:
+            return  # a newer listing is under way: it shows what it reads
         first = not self.has_class("loaded")
         self.add_class("loaded")
-        if not first and entries == self._entries:
+        self.remove_class("listing")
+        if entries is None:  # could not read (said in a notification): keep what is shown
+            entries = self._entries if self._entries is not None else []
+            if not first:
+                return
+        if not (first or redraw) and entries == self._entries and self._request is None:
             return
         self._show_runs(entries)
 
     def action_reload(self) -> None:
-        store = ExperimentStore(self.app.workspace)
-        try:
-            entries = store.filter(kind="validation")
-        except EwtuiError as err:
-            self.notify(str(err), severity="error")
-            entries = []
-        self._show_runs(entries)
+        """`g`: read the validation runs again (in a worker thread) and show them."""
+        self.reload_in_background(redraw=True)
 
     def _show_runs(self, entries: list[Any]) -> None:
         self._entries = entries
@@ -257,26 +267,26 @@ class MatrixScreen(Screen[None]):
     @work(thread=True, group="matrix-report")
     def _read_report(self, path: str, seq: int) -> None:
         p = Path(path)
+        if p.is_dir():
+            p = p / "results.json"
         try:
-            report: ValidationReport | str = load_report(p / "results.json" if p.is_dir() else p)
+            report: ValidationReport | str = load_report(p)
         except EwtuiError as err:
             report = str(err)
-        self.app.call_from_thread(self._report_read, path, seq, report)
+        self.app.call_from_thread(self._report_read, path, p.parent.name, seq, report)
 
-    def _report_read(self, path: str, seq: int, report: ValidationReport | str) -> None:
+    def _report_read(self, path: str, name: str, seq: int, report: ValidationReport | str) -> None:
         if seq != self._report_seq:
             return  # another run was asked for meanwhile: its own read shows it
         self.remove_class("reading")
         if isinstance(report, str):
             self.notify(report, severity="error", timeout=10)
             return
-        p = Path(path)
         self.path = path
         self.report = report
         if path in self.runs:
             table = self.query_one("#runs", DataTable)
             table.move_cursor(row=self.runs.index(path))
-        name = p.name if p.is_dir() else p.parent.name
         line = verdict_line(report, name)
         if self.unfinished and self.runs and path == self.runs[0]:
             line.append(f"\nnote: {self.unfinished}", style="bold")

@@ -15,10 +15,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, ProgressBar, Static
 
 from core.record import PHASES
+from tui.screens.mode import ModeScreen
 from tui.widgets.footer import AppFooter
 from tui.widgets.job_card import JobCard, _safe_id
 from tui.widgets.log_pane import LogPane
@@ -38,7 +38,7 @@ PHASE_GLYPH = {
 }
 
 
-class MonitorScreen(Screen[None]):
+class MonitorScreen(ModeScreen):
     HELP_TITLE = "Monitor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cancel_job", "Cancel job", tooltip="Cancel the selected job (asks first)"),

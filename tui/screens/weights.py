@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -11,7 +12,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Header, Label, Static
 
 from core.errors import EwtuiError
@@ -30,6 +31,7 @@ from core.weights import (
 )
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.experiments import experiment_state
+from tui.screens.mode import ModeScreen
 from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
@@ -93,7 +95,103 @@ def entry_file(ws: Any, entry: HistoryEntry) -> str:
     return str(ws.weights_file(entry.target).relative_to(ws.root))
 
 
-class WeightsScreen(Screen[None]):
+Listing = tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]
+"""What the side lists show, read from disk: the trained experiments with weights, the deploy
+history, and the deployed files' modification times (a deploy made elsewhere changes a diff)."""
+
+
+def read_listing(ws: Any) -> Listing:
+    """The side lists' contents (in a worker thread: it lists directories)."""
+    train = ExperimentStore(ws).filter(kind="train")
+    sources = [e for e in train if (Path(e.path) / "weights.toml").is_file()]
+    stamps = tuple(sorted((str(p), p.stat().st_mtime_ns) for p in ws.weights_dir.rglob("*.toml")))
+    return sources, history(ws), stamps
+
+
+@dataclass(frozen=True)
+class DiffView:
+    """One experiment's weights against the deployed file of its target, read from disk."""
+
+    title: Text
+    deltas: list[WeightDelta] = field(default_factory=list)
+    deployed: bool = False
+    """Whether a file is deployed for the target (else the deltas are against itself)."""
+
+
+def read_diff(ws: Any, exp: Experiment) -> DiffView:
+    """The diff pane of `exp` (in a worker thread: it reads the weights, the spec and the
+    experiment's summary)."""
+    target_file = ws.weights_file(exp.target)
+    try:
+        spec = load_spec(ws)
+        new = load_weights(Path(exp.path) / "weights.toml", spec)
+        deployed = target_file.is_file()
+        old = load_weights(target_file, spec) if deployed else new
+    except EwtuiError as err:
+        return DiffView(Text(str(err), style="bold red"))
+    deltas = diff(old, new, spec)
+    large = sum(d.large for d in deltas)
+    rel = target_file.relative_to(ws.root)
+    try:
+        summary = ExperimentStore(ws).load_summary(exp)
+    except EwtuiError:
+        summary = {}
+    evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file)))
+    title = Text.assemble(
+        ("Diff ", "bold"),
+        f"{rel} (deployed) → {exp.id}/weights.toml   ",
+        (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else ""),
+        "" if deployed else "   (nothing deployed yet for this target)",
+        "\n",
+        (evaluation, "dim"),
+    )
+    return DiffView(title, deltas, deployed)
+
+
+@dataclass(frozen=True)
+class DeployQuestion:
+    """What the deploy question shows, read from disk (the gate's decision included);
+    `identical`: the deployed file already holds these weights, `text` says so."""
+
+    text: str
+    passed: bool
+    identical: bool = False
+
+
+def deploy_question(ws: Any, exp: Experiment, deltas: list[WeightDelta]) -> DeployQuestion:
+    """The question asked before deploying `exp` (in a worker thread: it reads the summary,
+    the weights and the deployed file). `deltas`: its changes against the deployed file."""
+    target = exp.target or ""
+    target_file = ws.weights_file(target).relative_to(ws.root)
+    if deltas and not any(d.delta for d in deltas):
+        return DeployQuestion(
+            f"identical: {target_file} already holds these weights; nothing to deploy",
+            passed=False,
+            identical=True,
+        )
+    summary = ExperimentStore(ws).load_summary(exp)
+    text = (Path(exp.path) / "weights.toml").read_text(encoding="utf-8")
+    # No re-evaluation here (it plays games); `ewtui weights deploy` does it.
+    decision = decide(ws, target, exp.id, str(exp.path), summary, text)
+    evidence = "\n".join(
+        escape(x) for x in evaluation_lines(summary, file_sha256(ws.weights_file(target)))
+    )
+    if decision.heldout is not None and decision.current_sha256 != (
+        decision.heldout.baseline_sha256
+    ):
+        evidence += f"\n(`ewtui weights deploy {escape(exp.id)}` measures it again)"
+    verb = "Deploy" if decision.passed else "Override the gate and deploy"
+    question = (
+        f"{evidence}\ngate: {escape(decision.reason)}\n"
+        f"source: {escape(exp.id)} ({experiment_state(exp)})\n"
+        f"{changes_text(deltas)}\n\n"
+        f"{verb} the weights of [b]{exp.id}[/b] as [b]{target}[/b]?\n"
+        f"{target_file} is replaced atomically; the current file goes to the history."
+    )
+    return DeployQuestion(question, decision.passed)
+
+
+class WeightsScreen(ModeScreen):
     HELP_TITLE = "Weights"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "deploy", "Deploy", tooltip="Deploy the selected experiment's weights"),
@@ -114,6 +212,8 @@ class WeightsScreen(Screen[None]):
     ]
 
     app: EwtuiApp
+    FILLED_BY_WORKERS = True
+    """The screen has the class `loaded` once its workers have filled it (tui.app)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -122,7 +222,10 @@ class WeightsScreen(Screen[None]):
         self.source: Experiment | None = None
         self.deltas: list[WeightDelta] = []
         """The shown experiment's changes against the deployed file."""
-        self._last_read: tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]] | None = None
+        self._last_read: Listing | None = None
+        self._request: str | None = None
+        self._list_seq = 0
+        self._diff_seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,73 +249,75 @@ class WeightsScreen(Screen[None]):
         diff_table.add_column("weight", key="name")
         for label in ("deployed", "experiment", "delta", "%"):
             diff_table.add_column(label, key=label)
-        self.action_reload()
-        requested = self.app.take_weights_request()
-        if requested is not None:
-            self.select_source(requested)
+        # The first frame comes at once; the lists and the diff are read in worker threads.
+        # The screen takes the class `loaded` once the lists are shown, and has the classes
+        # `listing` and `reading` while a listing or a diff is being read.
+        self.query_one("#diff-title", Static).update(
+            Text("Reading the experiments and the deploy history…", style="dim")
+        )
+        self._request = self.app.take_weights_request()
+        self.reload_in_background()
         self.query_one("#sources", DataTable).focus()
 
     def on_screen_resume(self, _: events.ScreenResume) -> None:
-        if not self.query_one("#sources", DataTable).columns:
-            return  # first show: on_mount fills the screen and takes the request
         requested = self.app.take_weights_request()
-        if requested is None:
-            # Coming back: read the experiments and the history again off the event loop, so
-            # the screen shows at once; it is redrawn only when they changed.
-            self.reload_in_background()
-            return
-        self.action_reload()
-        self.select_source(requested)
+        if requested is not None:
+            self._request = requested
+        if not self.has_class("loaded"):
+            return  # first show: on_mount's worker fills the screen and takes the request
+        # Coming back, or asked for an experiment (enter in Experiments): the lists are read
+        # again off the event loop, so the screen shows at once; the screen changes only when
+        # they changed or an experiment was asked for.
+        self.reload_in_background()
 
     # -- loading ---------------------------------------------------------------------------------
 
-    def _read(self) -> tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]:
-        """What the screen shows, read from disk: the trained experiments with weights, the
-        deploy history, and the deployed files' modification times (a deploy made elsewhere
-        changes the diff)."""
-        ws = self.app.workspace
-        train = ExperimentStore(ws).filter(kind="train")
-        sources = [e for e in train if (Path(e.path) / "weights.toml").is_file()]
-        stamps = tuple(
-            sorted((str(p), p.stat().st_mtime_ns) for p in ws.weights_dir.rglob("*.toml"))
-        )
-        return sources, history(ws), stamps
+    def reload_in_background(self, redraw: bool = False) -> None:
+        self._list_seq += 1
+        self.add_class("listing")
+        self._list_in_thread(redraw, self._list_seq)
 
     @work(thread=True, exclusive=True, group="weights")
-    def reload_in_background(self) -> None:
+    def _list_in_thread(self, redraw: bool, seq: int) -> None:
         try:
-            read = self._read()
+            read: Listing | None = read_listing(self.app.workspace)
         except (EwtuiError, OSError) as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
-            return
-        self.app.call_from_thread(self._reloaded, read)
+            read = None
+        self.app.call_from_thread(self._listed, read, redraw, seq)
 
-    def _reloaded(self, read: tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]) -> None:
-        if read == self._last_read:
+    def _listed(self, read: Listing | None, redraw: bool, seq: int) -> None:
+        if seq != self._list_seq:
+            return  # a newer listing is under way: it shows what it reads
+        first = not self.has_class("loaded")
+        self.add_class("loaded")
+        self.remove_class("listing")
+        if read is None and not first:
+            return  # could not read (said in a notification): keep what is shown
+        if not (first or redraw) and read == self._last_read and self._request is None:
             return
-        self.action_reload()
+        self._show_lists(read)
 
     def action_reload(self) -> None:
-        ws = self.app.workspace
-        try:
-            self._last_read = self._read()
-            train = self._last_read[0]
-        except (EwtuiError, OSError) as err:
-            self.notify(str(err), severity="error")
-            self._last_read = None
-            train = []
-        self.sources = train
+        """`g`: read the experiments and the history again (in a worker thread), redraw."""
+        self.reload_in_background(redraw=True)
+
+    def _show_lists(self, read: Listing | None) -> None:
+        self._last_read = read
+        self.sources, self.entries = (read[0], read[1]) if read is not None else ([], [])
         table = self.query_one("#sources", DataTable)
         table.clear()
         for e in self.sources:
             table.add_row(e.id, result_cell(e), e.target or "-", key=e.id)
-        self.entries = self._last_read[1] if self._last_read is not None else history(ws)
         hist = self.query_one("#history", DataTable)
         hist.clear()
         for h in self.entries:
             hist.add_row(h.target, _stamp(h.stamp), history_source(h), key=h.path)
+        request, self._request = self._request, None
         keep = self.source.id if self.source is not None else None
-        if keep is not None and any(e.id == keep for e in self.sources):
+        if request is not None:
+            self.select_source(request)
+        elif keep is not None and any(e.id == keep for e in self.sources):
             self.select_source(keep)
         elif self.sources:
             self.select_source(self.sources[0].id)
@@ -233,43 +338,30 @@ class WeightsScreen(Screen[None]):
         self.show_diff()
 
     def show_diff(self) -> None:
+        """Show the selected experiment's diff once a worker thread has read it (the screen
+        has the class `reading` meanwhile)."""
         exp = self.source
         if exp is None or exp.target is None:
             return
-        ws = self.app.workspace
-        title = self.query_one("#diff-title", Static)
+        self._diff_seq += 1
+        self.add_class("reading")
+        self._read_diff(exp, self._diff_seq)
+
+    @work(thread=True, group="weights-diff")
+    def _read_diff(self, exp: Experiment, seq: int) -> None:
+        view = read_diff(self.app.workspace, exp)
+        self.app.call_from_thread(self._diff_read, seq, view)
+
+    def _diff_read(self, seq: int, view: DiffView) -> None:
+        if seq != self._diff_seq:
+            return  # another experiment was selected meanwhile: its own read shows it
+        self.remove_class("reading")
+        self.deltas = view.deltas if view.deployed else []
         table = self.query_one("#diff", DataTable)
         table.clear()
-        target_file = ws.weights_file(exp.target)
-        try:
-            spec = load_spec(ws)
-            new = load_weights(Path(exp.path) / "weights.toml", spec)
-            deployed = target_file.is_file()
-            old = load_weights(target_file, spec) if deployed else new
-        except EwtuiError as err:
-            title.update(Text(str(err), style="bold red"))
-            return
-        deltas = diff(old, new, spec)
-        self.deltas = deltas if deployed else []
-        for d in deltas:
-            table.add_row(*delta_row(d, deployed), key=d.name)
-        large = sum(d.large for d in deltas)
-        rel = target_file.relative_to(ws.root)
-        try:
-            summary = ExperimentStore(ws).load_summary(exp)
-        except EwtuiError:
-            summary = {}
-        evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file)))
-        title.update(
-            Text.assemble(
-                ("Diff ", "bold"),
-                f"{rel} (deployed) → {exp.id}/weights.toml   ",
-                (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else ""),
-                "" if deployed else "   (nothing deployed yet for this target)",
-                "\n",
-                (evaluation, "dim"),
-            )
-        )
+        for d in view.deltas:
+            table.add_row(*delta_row(d, view.deployed), key=d.name)
+        self.query_one("#diff-title", Static).update(view.title)
 
     @on(DataTable.RowHighlighted, "#sources")
     def _source_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -292,57 +384,67 @@ class WeightsScreen(Screen[None]):
         if exp is None or exp.target is None:
             self.notify("Select a trained experiment first.", severity="warning")
             return
-        ws = self.app.workspace
-        target_file = ws.weights_file(exp.target).relative_to(ws.root)
+        if self.has_class("reading"):
+            self.notify("The diff is still being read.", severity="warning")
+            return
+        self.add_class("busy")
+        self._ask_deploy(exp, list(self.deltas))
+
+    @work(thread=True, exclusive=True, group="weights-act")
+    def _ask_deploy(self, exp: Experiment, deltas: list[WeightDelta]) -> None:
+        """Read what the deploy question shows in a worker thread, then ask it."""
         try:
-            summary = ExperimentStore(ws).load_summary(exp)
-            text = (Path(exp.path) / "weights.toml").read_text(encoding="utf-8")
+            question: DeployQuestion | str = deploy_question(self.app.workspace, exp, deltas)
         except (EwtuiError, OSError) as err:
-            self.notify(str(err), severity="error", timeout=10)
+            question = str(err)
+        self.app.call_from_thread(self._confirm_deploy, exp, question)
+
+    def _confirm_deploy(self, exp: Experiment, question: DeployQuestion | str) -> None:
+        self.remove_class("busy")
+        if isinstance(question, str):
+            self.notify(question, severity="error", timeout=10)
             return
-        # No re-evaluation here (it plays games); `ewtui weights deploy` does it.
-        decision = decide(ws, exp.target, exp.id, str(exp.path), summary, text)
-        evidence = "\n".join(
-            escape(x) for x in evaluation_lines(summary, file_sha256(ws.weights_file(exp.target)))
-        )
-        if decision.heldout is not None and decision.current_sha256 != (
-            decision.heldout.baseline_sha256
-        ):
-            evidence += f"\n(`ewtui weights deploy {escape(exp.id)}` measures it again)"
-        if self.deltas and not any(d.delta for d in self.deltas):
-            self.notify(f"identical: {target_file} already holds these weights; nothing to deploy")
+        if question.identical:
+            self.notify(question.text)
             return
-        verb = "Deploy" if decision.passed else "Override the gate and deploy"
-        question = (
-            f"{evidence}\ngate: {escape(decision.reason)}\n"
-            f"source: {escape(exp.id)} ({experiment_state(exp)})\n"
-            f"{changes_text(self.deltas)}\n\n"
-            f"{verb} the weights of [b]{exp.id}[/b] as [b]{exp.target}[/b]?\n"
-            f"{target_file} is replaced atomically; the current file goes to the history."
-        )
 
         def done(yes: object) -> None:
-            if yes is not True:
-                return
-            try:
-                record = deploy(
-                    ws,
-                    Path(exp.path) / "weights.toml",
-                    exp.target or "",
-                    experiment=(exp.path, exp.state),
-                )
-            except EwtuiError as err:
-                self.notify(str(err), severity="error", timeout=10)
-                return
-            if record is None:  # identical to the deployed file: nothing written
-                self.notify(f"identical: {target_file}; nothing deployed")
-                return
-            backup = f", backup {Path(record.backup).name}" if record.backup else ""
-            self.notify(f"Deployed {exp.id} as {record.target}{backup}")
-            self.action_reload()
+            if yes is True:
+                self.add_class("busy")
+                self._deploy(exp)
 
-        label = "Deploy" if decision.passed else "Deploy anyway"
-        self.app.push_screen(ConfirmScreen(question, label), done)
+        label = "Deploy" if question.passed else "Deploy anyway"
+        self.app.push_screen(ConfirmScreen(question.text, label), done)
+
+    @work(thread=True, exclusive=True, group="weights-act")
+    def _deploy(self, exp: Experiment) -> None:
+        ws = self.app.workspace
+        target_file = ws.weights_file(exp.target or "").relative_to(ws.root)
+        try:
+            record = deploy(
+                ws,
+                Path(exp.path) / "weights.toml",
+                exp.target or "",
+                experiment=(exp.path, exp.state),
+            )
+        except EwtuiError as err:
+            self.app.call_from_thread(self._acted, str(err), "error")
+            return
+        if record is None:  # identical to the deployed file: nothing written
+            self.app.call_from_thread(
+                self._acted, f"identical: {target_file}; nothing deployed", "information"
+            )
+            return
+        backup = f", backup {Path(record.backup).name}" if record.backup else ""
+        self.app.call_from_thread(
+            self._acted, f"Deployed {exp.id} as {record.target}{backup}", "information"
+        )
+
+    def _acted(self, message: str, severity: SeverityLevel) -> None:
+        """A deploy or rollback is over: say how, and read the lists again."""
+        self.reload_in_background(redraw=True)
+        self.remove_class("busy")
+        self.notify(message, severity=severity, timeout=10 if severity == "error" else 5)
 
     def action_rollback_selected(self) -> None:
         entry = self._selected_entry()
@@ -368,18 +470,19 @@ class WeightsScreen(Screen[None]):
         self._confirm_rollback(None, f"Undo the newest deploy? It restores:\n{files}")
 
     def _confirm_rollback(self, entry: HistoryEntry | None, question: str) -> None:
-        ws = self.app.workspace
-
         def done(yes: object) -> None:
-            if yes is not True:
-                return
-            try:
-                restored = rollback(ws, entry)
-            except EwtuiError as err:
-                self.notify(str(err), severity="error", timeout=10)
-                return
-            names = ", ".join(f"{e.target} ({_stamp(e.stamp)})" for e in restored)
-            self.notify(f"Rolled back: {names}")
-            self.action_reload()
+            if yes is True:
+                self.add_class("busy")
+                self._rollback(entry)
 
         self.app.push_screen(ConfirmScreen(question, "Roll back"), done)
+
+    @work(thread=True, exclusive=True, group="weights-act")
+    def _rollback(self, entry: HistoryEntry | None) -> None:
+        try:
+            restored = rollback(self.app.workspace, entry)
+        except EwtuiError as err:
+            self.app.call_from_thread(self._acted, str(err), "error")
+            return
+        names = ", ".join(f"{e.target} ({_stamp(e.stamp)})" for e in restored)
+        self.app.call_from_thread(self._acted, f"Rolled back: {names}", "information")

@@ -1,0 +1,25 @@
+"""The base of the screens the app shows as modes (tui.app): made fresh, styled as they mount."""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.app import App
+from textual.screen import Screen
+
+
+class ModeScreen(Screen[None]):
+    """A screen made by its mode's factory, when its key is first pressed or when the app
+    builds it ahead (tui.app.EwtuiApp.warm_up).
+
+    Textual restyles every node of every screen of the app (and parses all the CSS again) when
+    it installs a screen whose styles may be stale. A screen made here is never stale: its
+    widgets are styled as they mount, with the CSS the app has then. Saying so spares that
+    restyling, which grows with every screen already built and was most of a first visit's
+    time on a loaded machine. A theme change after it is made still restyles it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with contextlib.suppress(Exception):  # made outside an app: nothing to spare
+            app: App[object] = self.app
+            self._css_update_count = app._css_update_count
