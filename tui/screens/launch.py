@@ -15,10 +15,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from core.errors import EwtuiError
+from tui.screens.mode import ModeScreen
 from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 BACKENDS = ("local", "modal")
 
 
-class LaunchScreen(Screen[None]):
+class LaunchScreen(ModeScreen):
     HELP_TITLE = "Launch"
     AUTO_FOCUS = "#configs"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,8 +9,8 @@ from textual.screen import Screen
 
 
 class ModeScreen(Screen[None]):
-    """A screen made by its mode's factory, when its key is first pressed or when the app
-    builds it ahead (tui.app.EwtuiApp.warm_up).
+    """A screen made by its mode's factory: when the app starts (Launch), when its key is
+    first pressed, or when the app builds it ahead (tui.app.EwtuiApp.warm_up).
 
     Textual restyles every node of every screen of the app (and parses all the CSS again) when
     it installs a screen whose styles may be stale. A screen made here is never stale: its
