@@ -8,12 +8,16 @@ so both see the same machine load. The launch form's own figure, to its plan dra
 too: the form is filled after the first frame.
 
 Screen switch: one app on a workspace with experiments and a validation run; each screen key is
-pressed in turn, several rounds, and timed from the key to the first frame of that screen.
+pressed in turn, several rounds, and timed from the key to the first frame of that screen and
+to the first frame that shows its data (`tui.app.screen_filled`), in three ways (`WAYS`):
+screens built ahead and keys pressed once the warm-up is over, keys pressed while it is under
+way, and no warm-up (each screen built on its key). The first round is the first visit.
 
     python scripts/tui_bench.py                    # on a copy of the repository's data/ with
                                                    # the test fixture's experiments
     python scripts/tui_bench.py --rounds 9 --json
     python scripts/tui_bench.py --workspace DIR    # on an existing workspace
+    python scripts/tui_bench.py --rounds 0 --ways warm,cold   # switches only, two ways
 
 Medians over the rounds; the machine's load average is printed with them.
 """
