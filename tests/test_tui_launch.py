@@ -10,6 +10,7 @@ from test_tui_support import (
     fake_binaries,
     form_ready,
     populated_ws,
+    settled,
     shown_text,
     wait_until,
 )
@@ -33,7 +34,7 @@ def plan_text(app: EwtuiApp) -> str:
 async def choose_preset(app: EwtuiApp, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
     await form_ready(pilot)
     app.screen.query_one("#preset", Select).value = name
-    await pilot.pause()
+    await settled(pilot)
 
 
 async def test_plan_follows_the_form(ws: Workspace) -> None:
@@ -49,22 +50,22 @@ async def test_plan_follows_the_form(ws: Workspace) -> None:
         configs = app.screen.query_one("#configs", SelectionList)
         configs.deselect("argentum")
         app.screen.query_one("#sequential").value = True
-        await pilot.pause()
+        await settled(pilot)
         text = plan_text(app)
         assert "train-argentum" not in text
         assert "validate-all" in text and "validate-argentum-symbiote" not in text
 
         games = app.screen.query_one("#games", Input)
         games.value = "0"
-        await pilot.pause()
+        await settled(pilot)
         assert "Cannot plan this run: validation_games: Input should be greater than 0" in (
             plan_text(app)
         )
         games.value = "3"
-        await pilot.pause()
+        await settled(pilot)
         assert "240" in plan_text(app)  # 40 x 2 x 3
         games.value = str(10**20)
-        await pilot.pause()
+        await settled(pilot)
         assert "the limit is 10,000 core-hours" in plan_text(app)
 
 
@@ -99,12 +100,12 @@ async def test_force_deploy_checkbox_sets_the_option(ws: Workspace) -> None:
         assert "yes, if the gate agrees" in plan_text(app)
         force.focus()
         await pilot.press("space")
-        await pilot.pause()
+        await settled(pilot)
         assert force.value and screen.options().force_deploy
         assert "yes, even if the gate refuses" in plan_text(app)
         # Without deploying there is nothing to force: the box is disabled and ignored.
         screen.query_one("#deploy", Checkbox).value = False
-        await pilot.pause()
+        await settled(pilot)
         assert force.disabled and not screen.options().force_deploy
         assert "deploy     no" in plan_text(app)
 
@@ -116,7 +117,7 @@ async def test_smoke_run_with_the_test_double(populated_ws: Workspace, fake_bina
     async with app.run_test(size=(140, 45)) as pilot:
         await choose_preset(app, pilot, "smoke")
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, MonitorScreen)
         await pilot.press("e")  # the run must carry on away from the monitor
         await wait_until(pilot, lambda: app.run_view.state != "running")
@@ -189,7 +190,7 @@ async def test_unavailable_backend_is_explained_not_started(
         app.screen.query_one("#backend", Select).value = "modal"
         await choose_preset(app, pilot, "smoke")
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, LaunchScreen)
         assert not app.running
         messages = [n.message for n in app._notifications]
@@ -241,7 +242,7 @@ async def test_launch_offers_the_configs_of_other_files(ws: Workspace) -> None:
         configs.select("gen-mcts100")
         configs.select("gen-mcts25")
         configs.select("argentum")
-        await pilot.pause()
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, LaunchScreen)
         plan = screen.build()

@@ -90,7 +90,7 @@ async def launch_steps(pilot: Any) -> None:
     await form_ready(pilot)
     pilot.app.screen.query_one("#backend", Select).value = "modal"
     pilot.app.screen.query_one("#preset", Select).value = "smoke"
-    await pilot.pause()
+    await settled(pilot)  # the plan is built in a worker thread
 
 
 async def monitor_steps(pilot: Any) -> None:

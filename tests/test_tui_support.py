@@ -278,5 +278,6 @@ async def settled(pilot) -> None:  # type: ignore[no-untyped-def]
     the busy classes)."""
     from tui.app import screen_filled
 
+    await pilot.pause()  # the events of what the test just did are handled (a worker started)
     await wait_until(pilot, lambda: screen_filled(pilot.app.screen))
     await pilot.pause()

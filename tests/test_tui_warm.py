@@ -14,8 +14,15 @@ import threading
 from typing import Any
 
 import pytest
-from test_tui_support import VALIDATION_RUN, form_ready, populated_ws, settled, wait_until
-from textual.widgets import DataTable
+from test_tui_support import (
+    VALIDATION_RUN,
+    form_ready,
+    populated_ws,
+    settled,
+    shown_text,
+    wait_until,
+)
+from textual.widgets import DataTable, Select, Static
 
 from core.paths import Workspace
 from tui.app import WARM_UP_ORDER, EwtuiApp
@@ -78,16 +85,21 @@ async def _press(pilot: Any, *keys: str) -> None:
 async def test_no_action_reads_the_disk_on_the_event_loop(
     populated_ws: Workspace, loop_reads: Any, warm: bool
 ) -> None:
-    """Once the launch form is drawn: first visits (built on their key or ahead), highlighting
-    rows, `g` on every screen that has it, `enter` on a validation run and on a training
-    experiment, `n`/`p`, compare: the workspace is read only in worker threads. The hook
-    itself is checked: reading a file of the workspace on the loop is seen."""
+    """From the start: the launch form and its plan (filled, then a preset chosen), first
+    visits (built on their key or ahead), highlighting rows, `g` on every screen that has it,
+    `enter` on a validation run and on a training experiment, `n`/`p`, compare: the workspace
+    is read only in worker threads. The hook itself is checked: reading a file of the
+    workspace on the loop is seen."""
     app = EwtuiApp(populated_ws, warm_up=warm)
     async with app.run_test(size=(150, 45)) as pilot:
+        loop_reads.watch()
         await form_ready(pilot)
+        app.screen.query_one("#preset", Select).value = "smoke"
+        await settled(pilot)
+        assert "smoke" in shown_text(app.screen.query_one("#plan", Static))
         if warm:
             await wait_until(pilot, lambda: app.warmed_up)
-        loop_reads.watch()
+        assert loop_reads == []
         (populated_ws.root / "data" / "rules.toml").read_text()
         assert loop_reads == [("open", str(populated_ws.root / "data" / "rules.toml"))]
         loop_reads.clear()

@@ -123,6 +123,7 @@ class LaunchScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self._calibration: float | None = None
+        self._plan_seq = 0
         self.ready = False
         # After the first frame: the worker's imports would otherwise compete with it.
         self.call_after_refresh(self.load_project)
@@ -154,9 +155,6 @@ class LaunchScreen(ModeScreen):
         self.refresh_plan()
         self.query_one("#configs").focus()
         form.scroll_home(animate=False)
-        self.query_one("#plan", Static).add_class("plan-ready")
-        # The form is drawn and the app is idle: build the other screens now (tui.app).
-        self.call_after_refresh(self.app.warm_up)
 
     # -- reading the form ------------------------------------------------------------------------
 
@@ -210,22 +208,51 @@ class LaunchScreen(ModeScreen):
         self.refresh_plan()
 
     def refresh_plan(self) -> None:
+        """Draw the plan of the form's choices. The plan is built in a worker thread (it
+        counts the decks and reads the weight spec); the screen has the class `busy` meanwhile,
+        and only the plan of the newest choices is drawn."""
         if not getattr(self, "ready", False):
             return  # the form is being filled; it draws the plan once it is complete
         from textual.widgets import Checkbox
 
         force = self.query_one("#force-deploy", Checkbox)
         force.disabled = not self.query_one("#deploy", Checkbox).value
-        pane = self.query_one("#plan", Static)
+        self._plan_seq += 1
         try:
-            plan = self.build()
-        except EwtuiError as err:
-            pane.update(Text(f"Cannot plan this run: {err}", style="bold red"))
-            return
+            options = self.options().model_copy(update={"configs": self.selected_configs()})
         except ValueError as err:  # a value the options refuse (e.g. games <= 0)
-            pane.update(Text(f"Cannot plan this run: {refusal(err)}", style="bold red"))
+            refused = Text(f"Cannot plan this run: {refusal(err)}", style="bold red")
+            self._plan_drawn(self._plan_seq, refused)
             return
-        pane.update(describe_plan(plan, self.app.project))
+        self.add_class("busy")
+        self._build_plan(options, self._plan_seq)
+
+    @work(thread=True, exclusive=True, group="plan")
+    def _build_plan(self, options: RunOptions, seq: int) -> None:
+        from core.plan import build_plan
+
+        app = self.app
+        calibration = getattr(self, "_calibration", None) or 1.0
+        try:
+            plan = build_plan(app.project, options, app.workspace, calibration=calibration)
+            shown: Any = describe_plan(plan, app.project)
+        except EwtuiError as err:
+            shown = Text(f"Cannot plan this run: {err}", style="bold red")
+        except ValueError as err:
+            shown = Text(f"Cannot plan this run: {refusal(err)}", style="bold red")
+        app.call_from_thread(self._plan_drawn, seq, shown)
+
+    def _plan_drawn(self, seq: int, shown: Any) -> None:
+        if seq != self._plan_seq:
+            return  # the form changed meanwhile: the newer plan is on its way
+        self.remove_class("busy")
+        pane = self.query_one("#plan", Static)
+        pane.update(shown)
+        if not pane.has_class("plan-ready"):
+            pane.add_class("plan-ready")
+            # The form and its plan are drawn and the app is idle: build the other screens
+            # now (tui.app).
+            self.call_after_refresh(self.app.warm_up)
 
     # -- actions ---------------------------------------------------------------------------------
 
