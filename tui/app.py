@@ -173,6 +173,7 @@ class EwtuiApp(App[None]):
         self._matrix_request: str | None = None
         self._weights_request: str | None = None
         self.warm_up_worker: Worker[None] | None = None
+        self._run_folded = True
         self._last_input = 0.0
         self.startup_error: EwtuiError | None = None
         """Why the app could not start (a bad project file), printed by `run_app` once the
@@ -220,8 +221,14 @@ class EwtuiApp(App[None]):
 
     @property
     def running(self) -> bool:
+        """A run is going: its worker has not ended, or its end (the run record) is not yet
+        folded into the run view (the worker's state changes before the app is told)."""
         worker = self.pipeline_worker
-        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        if worker is None:
+            return False
+        if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return True
+        return not self._run_folded
 
     def start_run(self, plan: Any, backend: Backend) -> None:
         """Start the pipeline for `plan` in the app-level worker and show the monitor."""
@@ -232,6 +239,7 @@ class EwtuiApp(App[None]):
         from tui.widgets.run_view import RunView
 
         self.run_view = RunView.from_plan(plan)
+        self._run_folded = False
         self.pipeline_worker = self.run_worker(
             self._run_pipeline(plan, backend),
             name="pipeline",
@@ -254,6 +262,8 @@ class EwtuiApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self.pipeline_worker:
             return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._run_folded = True
         view = self.run_view
         if event.state == WorkerState.SUCCESS:
             record = event.worker.result
