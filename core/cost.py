@@ -110,9 +110,16 @@ def fmt_money(amount: float, currency: str = "USD") -> str:
     return f"{amount:,.2f} {currency}"
 
 
-def estimate_vs_actual(estimate: CostEstimate, actual: CostEstimate) -> str:
-    """One line comparing a run's estimate with what it used."""
+def estimate_vs_actual(
+    estimate: CostEstimate, actual: CostEstimate, *, complete: bool = True
+) -> str:
+    """One line comparing a run's estimate with what it used. A run that did not play every job
+    to its end (interrupted, failed, a job cancelled) used part of what was estimated, so no ratio
+    is given for it: it would read as a verdict on the estimate."""
     parts = [f"estimated {fmt_core_hours(estimate.core_hours)}"]
+    if not complete:
+        parts.append(f"used {fmt_core_hours(actual.core_hours)} before the run stopped short")
+        return ", ".join(parts) + " (not comparable)"
     if estimate.core_hours > 0:
         ratio = actual.core_hours / estimate.core_hours
         parts.append(f"used {fmt_core_hours(actual.core_hours)} ({ratio:.2f}x the estimate)")

@@ -97,6 +97,11 @@ class RunRecord(_Deferred):
     def writer(self) -> Writer:
         return Writer(self.pid, self.host, self.pid_start, self.heartbeat or self.started)
 
+    @property
+    def ran_in_full(self) -> bool:
+        """Every job played to its end: what the plan estimated is what the run did."""
+        return self.state == "ok" and all(r.state == "ok" for r in self.results())
+
     def effective_state(self, now: float | None = None) -> EffectiveState:
         """The state to show: ``ok`` reads ``done``, and a record left ``running`` by a writer
         that is gone (killed, crashed, its host lost) reads ``interrupted``."""

@@ -279,7 +279,8 @@ def render_run_summary(
             " containers' start and scaledown the plan's estimate counts)"
         )
         out.append(f"Estimated cost: {cost.describe(currency)}{billed}")
-        out.append(f"Estimate: {estimate_vs_actual(record.estimate, cost)}")
+        line = estimate_vs_actual(record.estimate, cost, complete=record.ran_in_full)
+        out.append(f"Estimate: {line}")
     if record.errors:
         out.append("")
         out.append("Errors:")

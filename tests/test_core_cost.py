@@ -100,3 +100,15 @@ def test_calibration_is_the_median_ratio_of_finished_local_runs(tmp_path: Path) 
     _record(tmp_path, "2026-01-01_000005", "ok", 0.01, 5.0)  # implausible: ignored
     tmp_path.joinpath("2026-01-01_000006.json").write_text("{broken")
     assert calibration_from_records(tmp_path) == pytest.approx(0.0418 / 0.0265)
+
+
+def test_a_run_that_stopped_short_gets_no_ratio() -> None:
+    """An interrupted run used part of its estimate: a ratio would read as the estimate's error."""
+    est = CostEstimate(core_hours=1.23, price_per_core_hour=0.1, cost=0.1, wall_s=2000)
+    used = CostEstimate(core_hours=1.14, price_per_core_hour=0.1, cost=0.1, wall_s=2100)
+    line = estimate_vs_actual(est, used, complete=False)
+    assert (
+        line
+        == "estimated 1.23 core-h, used 1.14 core-h before the run stopped short (not comparable)"
+    )
+    assert "x the estimate" not in line

@@ -206,7 +206,8 @@ class MonitorScreen(ModeScreen):
         if estimate is not None and cost is not None:
             from core.cost import estimate_vs_actual
 
-            lines.append(f"estimate: {estimate_vs_actual(estimate, cost)}")
+            complete = bool(getattr(record, "ran_in_full", True))
+            lines.append(f"estimate: {estimate_vs_actual(estimate, cost, complete=complete)}")
         gate = self.query_one("#gate", Static)
         gate.display = bool(lines)
         gate.update(Text("\n".join(lines)))
