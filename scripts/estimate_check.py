@@ -106,7 +106,7 @@ def measure_validation(plan: Plan, ws: Workspace, weights: Path | None = None) -
     from core.binaries import ensure_binaries
 
     v = plan.validation
-    binary = ensure_binaries(ws.root).validate
+    binary = ensure_binaries(ws).validate
     with tempfile.TemporaryDirectory() as out:
         argv = [
             str(binary),
