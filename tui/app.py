@@ -463,22 +463,6 @@ class EwtuiApp(App[None]):
         screen._refresh_layout(self.size)
         screen._compositor.render_strips()
 
-    async def _until_filled(self, screen: Screen[Any], timeout: float = WARM_UP_WAIT_S) -> None:
-        """Wait (at most `timeout` seconds) until `screen` shows what its workers read."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not screen_filled(screen) and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-
-    def _prerender(self, screen: Screen[Any]) -> None:
-        """Lay out and render a built screen that is not showing, and drop the picture: its
-        widgets keep their rendered lines, so its first frame when shown reuses them instead
-        of rendering every line then."""
-        if screen.is_current or not screen.is_attached or not self.is_running:
-            return
-        screen._refresh_layout(self.size)
-        screen._compositor.render_strips()
-
     # -- navigation and help -------------------------------------------------------------------
 
     async def action_show(self, mode: str) -> None:
