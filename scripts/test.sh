@@ -16,4 +16,6 @@ python3 -m mypy core
 # The layer rules and the no-cycles rule of pyproject.toml [tool.importlinter].
 python3 -c 'import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())' \
     --no-cache
-python3 -m pytest "$@"
+# One worker per core (pytest-xdist): most of the suite's time is single-threaded Python driving
+# Textual apps, which a second core halves; every test works in its own temporary workspace.
+python3 -m pytest -n auto --dist worksteal "$@"

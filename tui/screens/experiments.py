@@ -438,8 +438,9 @@ def read_details(store: ExperimentStore, exp: Experiment) -> Details:
         return Details(data, config, weights, None, str(err))
 
 
-def heldout_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The held-out evaluation of a summary as labelled rows, the head-to-head first."""
+def heldout_rows(data: dict[str, Any], root: Path) -> list[tuple[str, str]]:
+    """The held-out evaluation of a summary as labelled rows, the head-to-head first; the
+    baseline file relative to the workspace ``root`` where it is inside it."""
     h = parse_heldout(data)
     if h is None:
         return [("held-out", "none (no held-out evaluation in this run)")] if data else []
@@ -448,7 +449,7 @@ def heldout_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("held-out h2h", f"{fmt_points(h.h2h, 'baseline')}, {h.h2h.games:,} games"))
     fit = fmt_heldout_fitness(h).removeprefix("held-out fitness ")
     rows.append(("held-out fit", f"{fit}, {h.games:,} games"))
-    rows.append(("baseline", h.baseline or "-"))
+    rows.append(("baseline", _shown_path(h.baseline, root) if h.baseline else "-"))
     return rows
 
 
@@ -508,18 +509,22 @@ def _summary_table(exp: Experiment, data: dict[str, Any], root: Path) -> Table:
         table.add_row("time", f"{exp.elapsed_s:.1f} s" if exp.elapsed_s is not None else "-")
         table.add_row("matrix", "press enter")
     else:
-        for label, value in heldout_rows(data):
+        for label, value in heldout_rows(data, root):
             table.add_row(label, value)
         for key, value in data.items():
-            shown = _value(value)
+            shown = _value(_shown_path(value, root) if isinstance(value, str) else value)
             if shown is not None and key not in ("version", "experiment_dir", "heldout"):
                 if key in ("best_fitness", "win_rates"):
                     shown += " (in-training, noisy)"
                 table.add_row(key, shown)
-    # Relative to the workspace, where it is inside it: shorter, and the same on every machine.
-    path = Path(exp.path)
-    table.add_row("path", str(path.relative_to(root)) if path.is_relative_to(root) else exp.path)
+    table.add_row("path", _shown_path(exp.path, root))
     return table
+
+
+def _shown_path(path: str, root: Path) -> str:
+    # Relative to the workspace, where it is inside it: shorter, and the same on every machine.
+    p = Path(path)
+    return str(p.relative_to(root)) if p.is_relative_to(root) else path
 
 
 class CompareScreen(ModalScreen[None]):
