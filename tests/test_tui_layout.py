@@ -163,7 +163,11 @@ async def test_deploy_question_lists_source_state_and_large_changes(
         assert len(listed) == min(8, len(large)) and set(listed) <= set(large)
         await pilot.press("y")
         await settled(pilot)
-        # The same weights again: identical, nothing is asked or deployed.
+        # The same weights again: the diff's title says identical (no count of changes) ...
+        title = shown_text(screen.query_one("#diff-title", Static))
+        assert "identical: all" in title and "large change" not in title
+        assert all(not d.delta for d in screen.deltas)
+        # ... and nothing is asked or deployed.
         await pilot.press("d")
         await settled(pilot)
         assert not isinstance(app.screen, ConfirmScreen)

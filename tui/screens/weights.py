@@ -137,11 +137,16 @@ def read_diff(ws: Any, exp: Experiment) -> DiffView:
     except EwtuiError:
         summary = {}
     evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file)))
+    if not deployed:
+        verdict = ("(nothing deployed yet for this target)", "")
+    elif not any(d.delta for d in deltas):
+        verdict = (f"identical: all {len(deltas)} weights are equal (nothing to deploy)", "bold")
+    else:
+        verdict = (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else "")
     title = Text.assemble(
         ("Diff ", "bold"),
         f"{rel} (deployed) → {exp.id}/weights.toml   ",
-        (f"{large} large change{'s' if large != 1 else ''} (!)", "bold" if large else ""),
-        "" if deployed else "   (nothing deployed yet for this target)",
+        verdict,
         "\n",
         (evaluation, "dim"),
     )
