@@ -24,8 +24,9 @@ from test_tui_support import (
 )
 from textual.widgets import DataTable, Select, Static
 
+import tui.app
 from core.paths import Workspace
-from tui.app import WARM_UP_ORDER, EwtuiApp
+from tui.app import WARM_UP_ORDER, EwtuiApp, screen_filled
 from tui.screens.experiments import CompareScreen, ExperimentsScreen
 from tui.screens.matrix import MatrixScreen
 from tui.screens.weights import WeightsScreen
@@ -164,3 +165,70 @@ async def test_screens_built_ahead_are_the_screens_built_on_their_key(
         assert headless.warm_up_worker is None
     for mode in SCREEN_KEYS:
         assert pictures[True][mode] == pictures[False][mode], mode
+
+
+def built(app: EwtuiApp, mode: str) -> bool:
+    """Whether the screen of `mode` is made (mounted or mounting)."""
+    try:
+        return bool(app.get_screen_stack(mode))
+    except KeyError:
+        return False
+
+
+async def test_a_key_pressed_during_the_warm_up_comes_before_the_builds(
+    populated_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the warm-up builds Experiments (its listing held back here), `v` shows Matrix at
+    once, built on its key and filled, before Experiments' build is over; Experiments, once
+    filled, is neither laid out nor rendered ahead, nor is the next screen built, while the
+    user is busy (a quiet time no test outlasts); once quiet, the warm-up resumes, skips the
+    screen built on its key and renders Experiments ahead."""
+    hold = threading.Event()
+    monkeypatch.setattr(tui.app, "WARM_UP_QUIET_S", 3600.0)
+    real_store = ExperimentsScreen.store
+
+    class HeldStore:
+        def __init__(self, store: Any) -> None:
+            self._store = store
+
+        def list(self) -> Any:
+            hold.wait(60)
+            return self._store.list()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._store, name)
+
+    monkeypatch.setattr(
+        ExperimentsScreen, "store", property(lambda s: HeldStore(real_store.fget(s)))
+    )
+    app = EwtuiApp(populated_ws, warm_up=True)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await form_ready(pilot)
+            await wait_until(pilot, lambda: built(app, "experiments"))
+            experiments = app.get_screen_stack("experiments")[0]
+            rendered: list[str] = []
+            render = experiments._compositor.render_strips
+            monkeypatch.setattr(
+                experiments._compositor,
+                "render_strips",
+                lambda *a, **k: rendered.append("experiments") or render(*a, **k),
+            )
+            await _press(pilot, "v")
+            assert app.current_mode == "matrix" and screen_filled(app.screen)
+            assert isinstance(app.screen, MatrixScreen) and app.screen.report is not None
+            matrix = app.screen
+            assert not screen_filled(experiments)  # its build is not over
+            hold.set()
+            await wait_until(pilot, lambda: screen_filled(experiments))
+            await pilot.pause(0.3)
+            # The user pressed a key within the quiet time: nothing more is built or drawn.
+            assert rendered == [] and not built(app, "weights")
+            monkeypatch.setattr(tui.app, "WARM_UP_QUIET_S", 0.0)
+            await wait_until(pilot, lambda: app.warmed_up)
+            assert rendered == ["experiments"]
+            assert app.get_screen_stack("matrix") == [matrix]
+            for mode in WARM_UP_ORDER:
+                assert app.get_screen_stack(mode), mode
+    finally:
+        hold.set()

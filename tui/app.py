@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from core.errors import EwtuiError
@@ -174,7 +176,8 @@ class EwtuiApp(App[None]):
         self._weights_request: str | None = None
         self.warm_up_worker: Worker[None] | None = None
         self._run_folded = True
-        self._last_input = 0.0
+        self._last_input = -math.inf
+        """When a key or a click last came (`time.monotonic()`; never yet: -inf)."""
         self.startup_error: EwtuiError | None = None
         """Why the app could not start (a bad project file), printed by `run_app` once the
         terminal is restored."""
@@ -431,21 +434,43 @@ class EwtuiApp(App[None]):
             await asyncio.sleep(0.05)
 
     async def _warm_up(self) -> None:
+        """Build the screens of `WARM_UP_ORDER` one at a time, in steps (import, mount, fill,
+        lay out, render), each taken only once the user is quiet (`_quiet`): a key pressed
+        during a step waits at most for the rest of that step, never for the build of the
+        whole screen, let alone of the next ones."""
         for mode in WARM_UP_ORDER:
             await self._quiet()
-            # The module is imported in a thread, so keys are answered meanwhile; composing and
-            # mounting must happen here, one screen at a time, with the queued events between.
+            if mode in self._screen_stacks:
+                continue  # its key came first: built on the key
+            # The module is imported in a thread, so keys are answered meanwhile.
             await asyncio.to_thread(importlib.import_module, SCREEN_CLASSES[mode][0])
+            await self._quiet()
             if self._exit or not self.is_running:  # closing: no new screen
                 return
-            if mode not in self._screen_stacks:
-                # Textual's own first step of `switch_mode` (the mode's stack, its screen
-                # mounted and laid out at the app's size), without making the mode current.
-                await self._init_mode(mode)
-                screen = self._screen_stacks[mode][0]
-                await self._until_filled(screen)
-                self._prerender(screen)
+            if mode in self._screen_stacks:
+                continue
+            screen = await self._mount_aside(mode)
+            await self._until_filled(screen)
+            for step in self._prerender_steps(screen):
+                await self._quiet()
+                if screen.is_current or not screen.is_attached or not self.is_running:
+                    break  # shown meanwhile: its own frame lays it out and renders it
+                step()
             await asyncio.sleep(0)
+
+    async def _mount_aside(self, mode: str) -> Screen[Any]:
+        """Textual's first step of `switch_mode` (the mode's stack, its screen mounted and
+        sized to the app), without making the mode current, and without holding the app's
+        message queue until the mount is over as `App._init_mode` does: a key pressed
+        meanwhile is handled at once (showing this screen, if it is its key, as it mounts)."""
+        screen = _mode_screen(mode)()
+        widgets = self._register(self, screen)
+        self._screen_stacks[mode] = [screen]
+        self._load_screen_css(screen)
+        screen.post_message(events.ScreenResume())
+        screen._screen_resized(self.size)
+        await AwaitMount(screen, widgets)
+        return screen
 
     async def _until_filled(self, screen: Screen[Any], timeout: float = WARM_UP_WAIT_S) -> None:
         """Wait (at most `timeout` seconds) until `screen` shows what its workers read."""
@@ -454,14 +479,14 @@ class EwtuiApp(App[None]):
         while not screen_filled(screen) and loop.time() < deadline:
             await asyncio.sleep(0.05)
 
-    def _prerender(self, screen: Screen[Any]) -> None:
-        """Lay out and render a built screen that is not showing, and drop the picture: its
-        widgets keep their rendered lines, so its first frame when shown reuses them instead
-        of rendering every line then."""
-        if screen.is_current or not screen.is_attached or not self.is_running:
-            return
-        screen._refresh_layout(self.size)
-        screen._compositor.render_strips()
+    def _prerender_steps(self, screen: Screen[Any]) -> tuple[Callable[[], Any], ...]:
+        """Lay out, then render, a built screen that is not showing (two steps, so a key can
+        come between them), and drop the picture: its widgets keep their rendered lines, so
+        its first frame when shown reuses them instead of rendering every line then."""
+        return (
+            partial(screen._refresh_layout, self.size),
+            screen._compositor.render_strips,
+        )
 
     # -- navigation and help -------------------------------------------------------------------
 
