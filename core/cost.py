@@ -4,13 +4,14 @@ are summed over jobs of different sizes (a plan's estimate, a run's measured use
 estimate carries the total only.
 
 The estimate's calibration comes from the run records of earlier runs on this machine: the
-median of measured / estimated core-hours (``calibration_from_records``)."""
+median of the CPU time their binaries measured over the CPU time estimated (``cpu_ratio``,
+``calibration_from_records``)."""
 
 from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -110,23 +111,52 @@ def fmt_money(amount: float, currency: str = "USD") -> str:
     return f"{amount:,.2f} {currency}"
 
 
+def measured_cpu_s(summaries: Iterable[Mapping[str, object]]) -> float | None:
+    """The CPU seconds a run's jobs measured (user + sys, every thread: `cpu_s` of each job's
+    summary, which tune and validate report of themselves), summed; None when a job did not
+    report it (records from before validate reported its own)."""
+    total = 0.0
+    for summary in summaries:
+        cpu = summary.get("cpu_s")
+        if not isinstance(cpu, int | float) or isinstance(cpu, bool) or cpu < 0:
+            return None
+        total += cpu
+    return total
+
+
+def cpu_ratio(estimated_core_hours: float, cpu_s: float) -> float | None:
+    """Measured CPU time over the estimated: the one comparison of a run with its plan's
+    estimate (the estimate line of a finished run, and the calibration from earlier runs). The
+    estimate counts the CPU time the games take, so it is compared with the CPU time the
+    binaries measured, never with the cores a run held: on a loaded machine a job holds its
+    cores longer for the same work."""
+    return cpu_s / (estimated_core_hours * 3600.0) if estimated_core_hours > 0 else None
+
+
 def estimate_vs_actual(
-    estimate: CostEstimate, actual: CostEstimate, *, complete: bool = True
+    estimate: CostEstimate,
+    cpu_s: float | None,
+    wall_s: float | None,
+    *,
+    complete: bool = True,
 ) -> str:
-    """One line comparing a run's estimate with what it used. A run that did not play every job
-    to its end (interrupted, failed, a job cancelled) used part of what was estimated, so no ratio
-    is given for it: it would read as a verdict on the estimate."""
-    parts = [f"estimated {fmt_core_hours(estimate.core_hours)}"]
+    """One line comparing a run's estimate with what it measured: CPU time with CPU time
+    (`measured_cpu_s`, `cpu_ratio`), wall clock with wall clock. A run that did not play every
+    job to its end (interrupted, failed, a job cancelled) used part of what was estimated, so no
+    ratio is given for it: it would read as a verdict on the estimate."""
+    est = f"estimated {fmt_core_hours(estimate.core_hours)} of CPU time"
+    cpu = "" if cpu_s is None else fmt_core_hours(cpu_s / 3600.0)
     if not complete:
-        parts.append(f"used {fmt_core_hours(actual.core_hours)} before the run stopped short")
-        return ", ".join(parts) + " (not comparable)"
-    if estimate.core_hours > 0:
-        ratio = actual.core_hours / estimate.core_hours
-        parts.append(f"used {fmt_core_hours(actual.core_hours)} ({ratio:.2f}x the estimate)")
+        used = f"measured {cpu} before the run stopped short" if cpu else "the run stopped short"
+        return f"{est}, {used} (not comparable)"
+    if cpu_s is None:
+        parts = [est, "not measured by every job (no ratio)"]
     else:
-        parts.append(f"used {fmt_core_hours(actual.core_hours)}")
-    if estimate.wall_s and actual.wall_s:
-        parts.append(f"wall clock {fmt_duration(actual.wall_s)} vs {fmt_duration(estimate.wall_s)}")
+        ratio = cpu_ratio(estimate.core_hours, cpu_s)
+        shown = f" ({ratio:.2f}x the estimate)" if ratio is not None else ""
+        parts = [est, f"measured {cpu}{shown}"]
+    if estimate.wall_s and wall_s:
+        parts.append(f"wall clock {fmt_duration(wall_s)} vs {fmt_duration(estimate.wall_s)}")
     return ", ".join(parts)
 
 
@@ -134,31 +164,36 @@ def estimate_vs_actual(
 
 
 def calibration_ratios(records: Iterable[dict[str, object]]) -> list[float]:
-    """measured / estimated core-hours of the finished local runs among `records` (run record
-    JSON objects), skipping those without both figures or with an implausible ratio."""
+    """`cpu_ratio` of the local runs among `records` (run record JSON objects) that played
+    every job to its end, against the raw model (the stored estimate is already calibrated);
+    skipping those without both figures or with an implausible ratio."""
     out: list[float] = []
     lo, hi = CALIBRATION_BOUNDS
     for rec in records:
         if rec.get("state") != "ok" or rec.get("backend") != "local":
             continue
-        est, cost = rec.get("estimate"), rec.get("cost")
-        if not isinstance(est, dict) or not isinstance(cost, dict):
+        est, jobs = rec.get("estimate"), rec.get("jobs")
+        if not isinstance(est, dict) or not isinstance(jobs, list) or not jobs:
             continue
-        e, m = est.get("core_hours"), cost.get("core_hours")
-        if not isinstance(e, int | float) or not isinstance(m, int | float) or e <= 0:
+        results = [j.get("result") if isinstance(j, dict) else None for j in jobs]
+        if not all(isinstance(r, dict) and r.get("state") == "ok" for r in results):
             continue
-        # The estimate stored is already calibrated: undo that to compare with the raw model.
+        summaries = [r.get("summary") for r in results if isinstance(r, dict)]
+        cpu_s = measured_cpu_s(s if isinstance(s, dict) else {} for s in summaries)
+        e = est.get("core_hours")
+        if cpu_s is None or not isinstance(e, int | float):
+            continue
         factor = est.get("calibration", 1.0)
         raw = e / factor if isinstance(factor, int | float) and factor > 0 else e
-        ratio = m / raw
-        if lo <= ratio <= hi:
+        ratio = cpu_ratio(raw, cpu_s)
+        if ratio is not None and lo <= ratio <= hi:
             out.append(ratio)
     return out
 
 
 def calibration_from_records(runs_dir: Path) -> float:
     """The factor the throughput model's estimate is multiplied by on this machine: the median
-    measured / estimated ratio of the newest finished local runs (1.0 without any)."""
+    `cpu_ratio` of the newest local runs that played every job (1.0 without any)."""
     if not runs_dir.is_dir():
         return 1.0
     files = sorted(runs_dir.glob("*.json"), reverse=True)

@@ -215,6 +215,17 @@ def durations_line(
     return ("Time: " + ", ".join(parts)) if parts else None
 
 
+def estimate_line(record: RunRecord) -> str:
+    """The plan's estimate against what the run measured (``core.cost.estimate_vs_actual``):
+    the CPU time its jobs' binaries reported, and its wall clock."""
+    from core.cost import estimate_vs_actual, measured_cpu_s
+
+    cpu_s = measured_cpu_s(r.summary for r in record.results())
+    return estimate_vs_actual(
+        record.estimate, cpu_s, record.duration_s, complete=record.ran_in_full
+    )
+
+
 def render_run_summary(
     record: RunRecord,
     currency: str = "USD",
@@ -224,7 +235,7 @@ def render_run_summary(
 ) -> str:
     """The summary printed when a run ends: jobs, validation, deploys, cost. `build_s` and
     `queued_s` (measured by the front end) split the time into build, queued and running."""
-    from core.cost import estimate_vs_actual, fmt_duration
+    from core.cost import fmt_duration
 
     out: list[str] = []
     dur = fmt_duration(record.duration_s) if record.duration_s is not None else "-"
@@ -279,8 +290,7 @@ def render_run_summary(
             " containers' start and scaledown the plan's estimate counts)"
         )
         out.append(f"Estimated cost: {cost.describe(currency)}{billed}")
-        line = estimate_vs_actual(record.estimate, cost, complete=record.ran_in_full)
-        out.append(f"Estimate: {line}")
+        out.append(f"Estimate: {estimate_line(record)}")
     if record.errors:
         out.append("")
         out.append("Errors:")

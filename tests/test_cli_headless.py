@@ -163,5 +163,13 @@ def test_the_summary_explains_time_verdict_deploy_and_estimate(
     assert record.deploys, text
     assert "Deployed weights:" in text and "undo: ewtui weights rollback" in text
     assert "weights changed" in text
-    assert "Estimate: estimated " in text and "x the estimate)" in text
+    # The estimate against the CPU time the binaries measured, not the cores the jobs held.
+    from core.cost import cpu_ratio, measured_cpu_s
+
+    cpu_s = measured_cpu_s(r.summary for r in record.results())
+    assert cpu_s is not None and cpu_s > 0
+    ratio = cpu_ratio(record.estimate.core_hours, cpu_s)
+    assert ratio is not None
+    assert "Estimate: estimated " in text and " of CPU time, measured " in text
+    assert f"({ratio:.2f}x the estimate)" in text
     assert "e-0" not in text and "e+" not in text  # readable units, never an exponent

@@ -240,6 +240,7 @@ def tune(args: list[str]) -> None:
         "heldout": heldout(a, " ".join(args), best),
         "seed": a.seed,
         "elapsed_s": 0.2,
+        "cpu_s": time.process_time(),
         "stop_reason": "generations",
         "experiment_dir": str(d),
         "weights": str(d / "weights.toml"),
@@ -352,7 +353,11 @@ def validate(args: list[str]) -> None:
     emit(
         {
             "event": "done",
-            "summary": {"verdict": report["verdict"], "games": report["games"]},
+            "summary": {
+                "verdict": report["verdict"],
+                "games": report["games"],
+                "cpu_s": time.process_time(),
+            },
             "outputs": {"results": a.output},
         }
     )

@@ -202,12 +202,10 @@ class MonitorScreen(ModeScreen):
         lines = [f"deploy gate: {n}" for n in notes] + ([ladder] if ladder else [])
         if record is not None and getattr(record, "deploys", None):
             lines += deploy_lines(record, changes=3)
-        estimate, cost = getattr(record, "estimate", None), getattr(record, "cost", None)
-        if estimate is not None and cost is not None:
-            from core.cost import estimate_vs_actual
+        if record is not None and getattr(record, "cost", None) is not None:
+            from core.summary import estimate_line
 
-            complete = bool(getattr(record, "ran_in_full", True))
-            lines.append(f"estimate: {estimate_vs_actual(estimate, cost, complete=complete)}")
+            lines.append(f"estimate: {estimate_line(record)}")
         gate = self.query_one("#gate", Static)
         gate.display = bool(lines)
         gate.update(Text("\n".join(lines)))

@@ -132,6 +132,9 @@ fn a_run_directory_holds_results_summary_and_config() {
     assert_eq!(count("matchup"), 8);
     assert!(count("progress") >= 1);
     assert_eq!(count("done"), 1);
+    // The CPU time the process used, which a run's estimate is compared with.
+    let done = events.iter().find(|e| e["event"] == "done").unwrap();
+    assert!(done["summary"]["cpu_s"].as_f64().is_some_and(|c| c >= 0.0));
     let last_progress = events
         .iter()
         .rev()

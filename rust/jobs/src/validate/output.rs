@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ew_tuning::cpu::process_cpu_seconds;
 use ew_tuning::files::{ensure_writable_dir, write_atomic};
 use ew_tuning::time::Utc;
 use serde_json::json;
@@ -96,6 +97,9 @@ pub fn write_report(
         "time_s": results.time_s,
         "first_seat_win_rate": results.first_seat.win_rate,
         "warnings": results.warnings.len(),
+        // What this process used (user + sys, every thread): the figure a run's estimate is
+        // compared with, as tune's `cpu_s` is for training.
+        "cpu_s": process_cpu_seconds(),
     });
     let summary = summary.as_object().cloned().unwrap_or_default();
     let (outputs, shown) = match destination {
