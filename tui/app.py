@@ -177,8 +177,8 @@ class EwtuiApp(App[None]):
         self.warm_up_worker: Worker[None] | None = None
         self._run_folded = True
         self._last_input = -math.inf
-        self._mounting_aside: dict[str, asyncio.Event] = {}
-        """The screens the warm-up is mounting (by mode), set once mounted."""
+        self._building_aside: dict[str, asyncio.Event] = {}
+        """The screens the warm-up is building (by mode), set once mounted and filled."""
         """When a key or a click last came (`time.monotonic()`; never yet: -inf)."""
         self.startup_error: EwtuiError | None = None
         """Why the app could not start (a bad project file), printed by `run_app` once the
@@ -451,8 +451,14 @@ class EwtuiApp(App[None]):
                 return
             if mode in self._screen_stacks:
                 continue
-            screen = await self._mount_aside(mode)
-            await self._until_filled(screen)
+            built = self._building_aside[mode] = asyncio.Event()
+            try:
+                screen = await self._mount_aside(mode)
+                await self._until_filled(screen)
+            finally:
+                built.set()
+                del self._building_aside[mode]
+            await asyncio.sleep(0)  # its key, if pressed meanwhile, shows it now
             for step in self._prerender_steps(screen):
                 await self._quiet()
                 if screen.is_current or not screen.is_attached or not self.is_running:
@@ -464,19 +470,14 @@ class EwtuiApp(App[None]):
         """Textual's first step of `switch_mode` (the mode's stack, its screen mounted and
         sized to the app), without making the mode current, and without holding the app's
         message queue until the mount is over as `App._init_mode` does: a key pressed
-        meanwhile is handled at once (this screen's own key shows it once it is mounted)."""
+        meanwhile is handled at once (this screen's own key shows it once it is built)."""
         screen = _mode_screen(mode)()
         widgets = self._register(self, screen)
         self._screen_stacks[mode] = [screen]
         self._load_screen_css(screen)
         screen.post_message(events.ScreenResume())
         screen._screen_resized(self.size)
-        mounted = self._mounting_aside[mode] = asyncio.Event()
-        try:
-            await AwaitMount(screen, widgets)
-        finally:
-            mounted.set()
-            del self._mounting_aside[mode]
+        await AwaitMount(screen, widgets)
         return screen
 
     async def _until_filled(self, screen: Screen[Any], timeout: float = WARM_UP_WAIT_S) -> None:
@@ -500,12 +501,12 @@ class EwtuiApp(App[None]):
     async def action_show(self, mode: str) -> None:
         if self._exit:  # keys typed after quit must not build a screen on a closing app
             return
-        mounting = self._mounting_aside.get(mode)
-        if mounting is not None:
-            # Its screen is being mounted ahead: shown once mounted, as when built on its key.
-            # Shown while it mounts, it would be laid out and painted at every widget mounted,
-            # which makes the mount, and so its first frame with data, far slower.
-            await mounting.wait()
+        building = self._building_aside.get(mode)
+        if building is not None:
+            # Its screen is being built ahead: shown once mounted and filled. Shown while it
+            # mounts, it would be laid out and painted at every widget mounted, which makes
+            # the mount, and so its first frame with data, far slower.
+            await building.wait()
         await self.switch_mode(mode)
 
     async def open_matrix(self, path: str) -> None:
