@@ -6,14 +6,13 @@ import contextlib
 import dataclasses
 from typing import Any
 
-import pytest
 from test_tui_snapshots import monitor_view
 from test_tui_support import populated_ws, settled, shown_text
 from textual.widgets import DataTable, ProgressBar, Static
 
 from core.paths import Workspace
 from core.weights import load_spec
-from tui.app import EwtuiApp
+from tui.app import SCREENS_BY_MODE, EwtuiApp
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.experiments import CompareScreen, ExperimentsScreen
 from tui.screens.matrix import MatrixScreen
@@ -30,17 +29,19 @@ def row_ids(table: DataTable) -> list[str]:  # type: ignore[type-arg]
     return [str(k.value) for k in table.rows]
 
 
-@pytest.mark.parametrize("key", ["l", "m", "e", "v", "w", "a"])
-async def test_help_and_quit_stay_in_the_footer_at_80x24(populated_ws: Workspace, key: str) -> None:
+async def test_help_and_quit_stay_in_the_footer_at_80x24(populated_ws: Workspace) -> None:
+    """On every screen, in one app (each screen's first visit)."""
     app = EwtuiApp(populated_ws)
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press(key)
-        await settled(pilot)
-        pinned = app.screen.query_one("#pinned")
-        region = pinned.region
-        assert region.width > 0 and region.right <= SMALL[0] and region.y == SMALL[1] - 1
-        shown = " ".join(str(k.render()) for k in pinned.children)
-        assert "?" in shown and "Help" in shown and "q" in shown and "Quit" in shown
+        for key, mode in zip("lmevwa", SCREENS_BY_MODE, strict=True):
+            await pilot.press(key)
+            await settled(pilot)
+            assert app.current_mode == mode
+            pinned = app.screen.query_one("#pinned")
+            region = pinned.region
+            assert region.width > 0 and region.right <= SMALL[0] and region.y == SMALL[1] - 1
+            shown = " ".join(str(k.render()) for k in pinned.children)
+            assert "?" in shown and "Help" in shown and "q" in shown and "Quit" in shown, mode
 
 
 async def test_matrix_fits_80_columns_with_its_deck_column_fixed(populated_ws: Workspace) -> None:
