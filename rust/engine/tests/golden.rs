@@ -160,9 +160,9 @@ fn random_playouts_unchanged() {
 
 /// Random, greedy, greedy-vs-random (400 games each) and MCTS-vs-greedy (40 games).
 const GAMES_DIGESTS: [&str; 4] = [
-    "5334166ad9ab1021",
-    "36996fffbdac30fa",
-    "cd8048540b42e415",
-    "b0e832fd7466d91f",
+    "04054703b78aa859",
+    "07ba13d3e2f7f4fd",
+    "43ee5bd93f8c1b32",
+    "b1f13ca0cb575d48",
 ];
-const PLAYOUTS_DIGEST: &str = "306766431c2c4933";
+const PLAYOUTS_DIGEST: &str = "3f968fb6b1b2ce94";
