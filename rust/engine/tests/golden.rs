@@ -160,9 +160,9 @@ fn random_playouts_unchanged() {
 
 /// Random, greedy, greedy-vs-random (400 games each) and MCTS-vs-greedy (40 games).
 const GAMES_DIGESTS: [&str; 4] = [
-    "04054703b78aa859",
-    "07ba13d3e2f7f4fd",
-    "43ee5bd93f8c1b32",
-    "b1f13ca0cb575d48",
+    "8f56c21369febfeb",
+    "108fdd4a5a9f99fc",
+    "f234f88fb6317887",
+    "6f016c66d924ada4",
 ];
-const PLAYOUTS_DIGEST: &str = "3f968fb6b1b2ce94";
+const PLAYOUTS_DIGEST: &str = "b71375d404a5ffe6";
