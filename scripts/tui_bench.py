@@ -135,13 +135,14 @@ def startup(root: Path, rounds: int) -> dict[str, Any]:
 
 
 SCREEN_KEYS = {
-    "experiments": ("e", "ExperimentsScreen"),
-    "matrix": ("v", "MatrixScreen"),
-    "weights": ("w", "WeightsScreen"),
-    "ladder": ("a", "LadderScreen"),
-    "monitor": ("m", "MonitorScreen"),
-    "launch": ("l", "LaunchScreen"),
+    "experiments": "e",
+    "matrix": "v",
+    "weights": "w",
+    "ladder": "a",
+    "monitor": "m",
+    "launch": "l",
 }
+"""Each mode's key, in the order the switches are timed (the screens' classes: tui.app)."""
 
 WAYS = {
     "warm": "built in the background, keys pressed once the warm-up is over",
@@ -156,7 +157,7 @@ async def switches(root: Path, rounds: int, way: str) -> dict[str, dict[str, lis
     round is the first visit. `way`: one of WAYS."""
     sys.path.insert(0, str(REPO))
     from core.paths import Workspace
-    from tui.app import EwtuiApp, screen_filled
+    from tui.app import SCREEN_CLASSES, EwtuiApp, screen_filled
 
     frames: list[tuple[float, str, bool]] = []
 
@@ -185,7 +186,8 @@ async def switches(root: Path, rounds: int, way: str) -> dict[str, dict[str, lis
             await until(lambda: app.warmed_up, "the warm-up")
         await pilot.pause(0.2 if way == "early" else 1.0)
         for _ in range(rounds):
-            for name, (key, screen) in SCREEN_KEYS.items():
+            for name, key in SCREEN_KEYS.items():
+                screen = SCREEN_CLASSES[name][1]
                 frames.clear()
                 start = time.perf_counter()
                 await pilot.press(key)

@@ -177,9 +177,9 @@ class EwtuiApp(App[None]):
         self.warm_up_worker: Worker[None] | None = None
         self._run_folded = True
         self._last_input = -math.inf
+        """When a key or a click last came (`time.monotonic()`; never yet: -inf)."""
         self._building_aside: dict[str, asyncio.Event] = {}
         """The screens the warm-up is building (by mode), set once mounted and filled."""
-        """When a key or a click last came (`time.monotonic()`; never yet: -inf)."""
         self.startup_error: EwtuiError | None = None
         """Why the app could not start (a bad project file), printed by `run_app` once the
         terminal is restored."""

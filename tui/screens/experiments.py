@@ -29,7 +29,7 @@ from textual.widgets import (
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
 from core.heldout import fmt_heldout_fitness, fmt_points, parse_heldout, short_result
-from tui.screens.mode import ModeScreen
+from tui.screens.mode import ListingScreen
 from tui.widgets.fitness_chart import FitnessChart, Series
 from tui.widgets.footer import AppFooter
 
@@ -87,7 +87,7 @@ def group_by_run(rows: list[Experiment]) -> list[Experiment]:
     return [e for item in order for e in (groups[item] if isinstance(item, str) else [item])]
 
 
-class ExperimentsScreen(ModeScreen):
+class ExperimentsScreen(ListingScreen):
     HELP_TITLE = "Experiments"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -131,7 +131,6 @@ class ExperimentsScreen(ModeScreen):
         self.rows: list[Experiment] = []
         self._all: list[Experiment] = []
         self._detail_seq = 0
-        self._list_seq = 0
 
     @property
     def store(self) -> ExperimentStore:
@@ -204,11 +203,6 @@ class ExperimentsScreen(ModeScreen):
         self.sub_title = "reading the experiments…"
         self.reload_in_background(redraw=True)
 
-    def reload_in_background(self, redraw: bool = False) -> None:
-        self._list_seq += 1
-        self.add_class("listing")
-        self._list_in_thread(redraw, self._list_seq)
-
     @work(thread=True, exclusive=True, group="experiments")
     def _list_in_thread(self, redraw: bool, seq: int) -> None:
         """Read the experiments directory in a worker thread; the table is rebuilt only when
@@ -222,11 +216,9 @@ class ExperimentsScreen(ModeScreen):
 
     def _listed(self, found: list[Experiment] | None, redraw: bool, seq: int) -> None:
         """Show what the worker read (None: it could not read; the list stays)."""
-        if seq != self._list_seq:
+        first = self._listing_landed(seq)
+        if first is None:
             return  # a newer listing is under way: it shows what it reads
-        first = not self.has_class("loaded")
-        self.add_class("loaded")
-        self.remove_class("listing")
         if not (first or redraw) and (found is None or found == self._all):
             return
         if found is not None or first:

@@ -21,7 +21,7 @@ from core.experiments import ExperimentStore
 from core.validation import ValidationReport, load_report
 from tui.screens.cards import CardsScreen
 from tui.screens.experiments import experiment_state
-from tui.screens.mode import ModeScreen
+from tui.screens.mode import ListingScreen
 from tui.widgets.footer import AppFooter
 from tui.widgets.heatmap import Cell, Heatmap, row_side_rate
 
@@ -114,7 +114,7 @@ WIDE_MATRIX = 140
 """Terminal columns from which the heat map prints tenths of a percent."""
 
 
-class MatrixScreen(ModeScreen):
+class MatrixScreen(ListingScreen):
     HELP_TITLE = "Validation matrix"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "detail", "Matchup detail", tooltip="Details of the selected cell"),
@@ -139,7 +139,6 @@ class MatrixScreen(ModeScreen):
         self._entries: list[Any] | None = None
         self._request: str | None = None
         self._report_seq = 0
-        self._list_seq = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -197,11 +196,6 @@ class MatrixScreen(ModeScreen):
             self.app.call_from_thread(self.notify, str(err), severity="error")
             return None
 
-    def reload_in_background(self, redraw: bool = False) -> None:
-        self._list_seq += 1
-        self.add_class("listing")
-        self._list_in_thread(redraw, self._list_seq)
-
     @work(thread=True, exclusive=True, group="matrix")
     def _list_in_thread(self, redraw: bool, seq: int) -> None:
         """List the validation runs in a worker thread; the screen changes only when they
@@ -210,11 +204,9 @@ class MatrixScreen(ModeScreen):
         self.app.call_from_thread(self._listed, entries, redraw, seq)
 
     def _listed(self, entries: list[Any] | None, redraw: bool, seq: int) -> None:
-        if seq != self._list_seq:
+        first = self._listing_landed(seq)
+        if first is None:
             return  # a newer listing is under way: it shows what it reads
-        first = not self.has_class("loaded")
-        self.add_class("loaded")
-        self.remove_class("listing")
         if entries is None:  # could not read (said in a notification): keep what is shown
             entries = self._entries if self._entries is not None else []
             if not first:

@@ -23,3 +23,30 @@ class ModeScreen(Screen[None]):
         with contextlib.suppress(Exception):  # made outside an app: nothing to spare
             app: App[object] = self.app
             self._css_update_count = app._css_update_count
+
+
+class ListingScreen(ModeScreen):
+    """A mode screen filled from a list its worker thread reads (`_list_in_thread`), again on
+    `g` and on each visit. Each reading is numbered, so that only the newest one is shown when
+    readings overlap; the screen has the class `listing` while one is under way, and `loaded`
+    once the first was shown (`tui.app.screen_filled`)."""
+
+    _list_seq = 0
+
+    def reload_in_background(self, redraw: bool = False) -> None:
+        self._list_seq += 1
+        self.add_class("listing")
+        self._list_in_thread(redraw, self._list_seq)
+
+    def _list_in_thread(self, redraw: bool, seq: int) -> None:
+        raise NotImplementedError
+
+    def _listing_landed(self, seq: int) -> bool | None:
+        """Take the reading `seq` as shown: None when a newer one is under way (it shows what
+        it reads), else whether it is the screen's first."""
+        if seq != self._list_seq:
+            return None
+        first = not self.has_class("loaded")
+        self.add_class("loaded")
+        self.remove_class("listing")
+        return first

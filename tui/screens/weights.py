@@ -31,7 +31,7 @@ from core.weights import (
 )
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.experiments import experiment_state
-from tui.screens.mode import ModeScreen
+from tui.screens.mode import ListingScreen
 from tui.widgets.footer import AppFooter
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def deploy_question(ws: Any, exp: Experiment, deltas: list[WeightDelta]) -> Depl
     return DeployQuestion(question, decision.passed)
 
 
-class WeightsScreen(ModeScreen):
+class WeightsScreen(ListingScreen):
     HELP_TITLE = "Weights"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "deploy", "Deploy", tooltip="Deploy the selected experiment's weights"),
@@ -229,7 +229,6 @@ class WeightsScreen(ModeScreen):
         """The shown experiment's changes against the deployed file."""
         self._last_read: Listing | None = None
         self._request: str | None = None
-        self._list_seq = 0
         self._diff_seq = 0
 
     def compose(self) -> ComposeResult:
@@ -277,11 +276,6 @@ class WeightsScreen(ModeScreen):
 
     # -- loading ---------------------------------------------------------------------------------
 
-    def reload_in_background(self, redraw: bool = False) -> None:
-        self._list_seq += 1
-        self.add_class("listing")
-        self._list_in_thread(redraw, self._list_seq)
-
     @work(thread=True, exclusive=True, group="weights")
     def _list_in_thread(self, redraw: bool, seq: int) -> None:
         try:
@@ -292,11 +286,9 @@ class WeightsScreen(ModeScreen):
         self.app.call_from_thread(self._listed, read, redraw, seq)
 
     def _listed(self, read: Listing | None, redraw: bool, seq: int) -> None:
-        if seq != self._list_seq:
+        first = self._listing_landed(seq)
+        if first is None:
             return  # a newer listing is under way: it shows what it reads
-        first = not self.has_class("loaded")
-        self.add_class("loaded")
-        self.remove_class("listing")
         if read is None and not first:
             return  # could not read (said in a notification): keep what is shown
         if not (first or redraw) and read == self._last_read and self._request is None:
