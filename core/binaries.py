@@ -105,7 +105,8 @@ def ensure_binaries(ws: Workspace, *, log: list[str] | None = None) -> Binaries:
     into ``log`` (when given) rather than printed."""
     env_dir = os.environ.get(BIN_DIR_ENV)
     if env_dir:
-        return _from_dir(Path(env_dir), BIN_DIR_ENV)
+        # Resolved now: the jobs run in other working directories.
+        return _from_dir(Path(env_dir).resolve(), BIN_DIR_ENV)
     return _from_dir(_cargo_build(ws, NAMES, log), "release dir")
 
 
@@ -113,7 +114,7 @@ def ensure_arena(ws: Workspace) -> Path:
     """The ``arena`` binary (the strength ladder plays its games), built on first use. Apart
     from the others: the Modal image has no use for it."""
     env_dir = os.environ.get(BIN_DIR_ENV)
-    release = Path(env_dir) if env_dir else _cargo_build(ws, ("arena",), None)
+    release = Path(env_dir).resolve() if env_dir else _cargo_build(ws, ("arena",), None)
     path = release / "arena"
     if not os.access(path, os.X_OK):
         raise ConfigError(f"{BIN_DIR_ENV}={env_dir}: no executable arena there")

@@ -8,6 +8,7 @@ helpers below name each for what it is."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -113,11 +114,15 @@ def listing_headline(h2h_score: float | None, h2h_ci95: Any, best_fitness: float
 
 
 def evaluation_lines(
-    summary: dict[str, Any], current_sha256: str | None, *, compare: bool = True
+    summary: dict[str, Any],
+    current_sha256: str | None,
+    *,
+    compare: bool = True,
+    shown: Callable[[str], str] = str,
 ) -> list[str]:
     """An experiment's evaluation as lines: the held-out head-to-head and fitness with their
-    intervals, the baseline (with ``compare``: is it the file deployed now?), then the
-    in-training value."""
+    intervals, the baseline as ``shown`` prints a path (with ``compare``: is it the file
+    deployed now?), then the in-training value."""
     train = fmt_train_fitness(summary.get("best_fitness"))
     h = parse_heldout(summary)
     if h is None:
@@ -131,7 +136,9 @@ def evaluation_lines(
         if h.baseline_sha256 == current_sha256
         else ("not the file deployed now")
     )
-    out.append(f"baseline: {h.baseline or '-'}" + (f" ({same})" if compare else ""))
+    out.append(
+        f"baseline: {shown(h.baseline) if h.baseline else '-'}" + (f" ({same})" if compare else "")
+    )
     return [*out, train]
 
 

@@ -21,6 +21,10 @@ def test_bin_dir_env_is_used_and_checked(tmp_path: Path, monkeypatch: pytest.Mon
         (d / n).chmod(0o755)
     bins = ensure_binaries(ws)
     assert bins.tune == d / "tune" and bins.validate == d / "validate"
+    # A relative directory is taken from where ewtui starts, not from where a job runs.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EWTUI_BIN_DIR", "bins")
+    assert ensure_binaries(ws).tune == d.resolve() / "tune"
 
 
 def rust_tree(root: Path) -> Workspace:

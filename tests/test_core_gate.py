@@ -144,3 +144,19 @@ def test_the_evaluate_command_line_repeats_the_original_game_counts(ws: Workspac
     assert "--mode specialist --faction symbiote" in joined
     assert "--h2h-games 800 --heldout-games 300 --seed 9 --fitness-weights 0.2,0.8,0" in joined
     assert argv[-3:] == ["--json", "--threads", "2"]
+
+
+def test_the_evaluation_names_its_baseline_relative_to_the_workspace(tmp_path: Path) -> None:
+    from core.heldout import evaluation_lines
+    from expfixtures import heldout
+
+    ws = Workspace(tmp_path)
+    inside = ws.weights_dir / "generalist.toml"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("own_life = 1.0\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.toml"
+    outside.write_text("own_life = 2.0\n")
+    for baseline, shown in [(inside, "data/weights/generalist.toml"), (outside, str(outside))]:
+        summary = {"best_fitness": 0.6, "heldout": heldout(baseline, 0.6)}
+        lines = evaluation_lines(summary, None, shown=ws.shown)
+        assert f"baseline: {shown} (not the file deployed now)" in lines

@@ -424,7 +424,7 @@ def _weights_deploy(ws: Any, args: argparse.Namespace) -> int:
     summary = store.load_summary(exp) if exp.complete else {}
     current = file_sha256(ws.weights_file(target))
     print(f"{exp.id} -> {target} ({ws.weights_file(target)})")
-    for line in evaluation_lines(summary, current):
+    for line in evaluation_lines(summary, current, shown=ws.shown):
         print(f"  {line}")
     decision = decide(
         ws,

@@ -29,6 +29,7 @@ from textual.widgets import (
 from core.errors import EwtuiError
 from core.experiments import Experiment, ExperimentStore
 from core.heldout import fmt_heldout_fitness, fmt_points, parse_heldout, short_result
+from core.paths import Workspace
 from tui.screens.mode import ListingScreen
 from tui.widgets.fitness_chart import FitnessChart, Series
 from tui.widgets.footer import AppFooter
@@ -321,7 +322,7 @@ class ExperimentsScreen(ListingScreen):
             chart.set_series([])
             return
         self.add_class("reading")
-        summary.update(_summary_table(exp, {}, self.app.workspace.root))
+        summary.update(_summary_table(exp, {}, self.app.workspace))
         config.update(Text("reading…", style="dim"))
         weights.update(Text("reading…", style="dim"))
         self._read_details(exp, self._detail_seq)
@@ -336,7 +337,7 @@ class ExperimentsScreen(ListingScreen):
             return  # another row was highlighted meanwhile: its own read shows it
         self.remove_class("reading")
         self.query_one("#summary", Static).update(
-            _summary_table(exp, details.summary, self.app.workspace.root)
+            _summary_table(exp, details.summary, self.app.workspace)
         )
         self.query_one("#config", Static).update(details.config)
         self.query_one("#weights", Static).update(details.weights)
@@ -430,9 +431,9 @@ def read_details(store: ExperimentStore, exp: Experiment) -> Details:
         return Details(data, config, weights, None, str(err))
 
 
-def heldout_rows(data: dict[str, Any], root: Path) -> list[tuple[str, str]]:
+def heldout_rows(data: dict[str, Any], ws: Workspace) -> list[tuple[str, str]]:
     """The held-out evaluation of a summary as labelled rows, the head-to-head first; the
-    baseline file relative to the workspace ``root`` where it is inside it."""
+    baseline file as ``Workspace.shown`` prints it."""
     h = parse_heldout(data)
     if h is None:
         return [("held-out", "none (no held-out evaluation in this run)")] if data else []
@@ -441,7 +442,7 @@ def heldout_rows(data: dict[str, Any], root: Path) -> list[tuple[str, str]]:
         rows.append(("held-out h2h", f"{fmt_points(h.h2h, 'baseline')}, {h.h2h.games:,} games"))
     fit = fmt_heldout_fitness(h).removeprefix("held-out fitness ")
     rows.append(("held-out fit", f"{fit}, {h.games:,} games"))
-    rows.append(("baseline", _shown_path(h.baseline, root) if h.baseline else "-"))
+    rows.append(("baseline", ws.shown(h.baseline) if h.baseline else "-"))
     return rows
 
 
@@ -484,7 +485,7 @@ def _value(value: Any) -> str | None:
     return str(value)
 
 
-def _summary_table(exp: Experiment, data: dict[str, Any], root: Path) -> Table:
+def _summary_table(exp: Experiment, data: dict[str, Any], ws: Workspace) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -501,22 +502,16 @@ def _summary_table(exp: Experiment, data: dict[str, Any], root: Path) -> Table:
         table.add_row("time", f"{exp.elapsed_s:.1f} s" if exp.elapsed_s is not None else "-")
         table.add_row("matrix", "press enter")
     else:
-        for label, value in heldout_rows(data, root):
+        for label, value in heldout_rows(data, ws):
             table.add_row(label, value)
         for key, value in data.items():
-            shown = _value(_shown_path(value, root) if isinstance(value, str) else value)
+            shown = _value(ws.shown(value) if isinstance(value, str) else value)
             if shown is not None and key not in ("version", "experiment_dir", "heldout"):
                 if key in ("best_fitness", "win_rates"):
                     shown += " (in-training, noisy)"
                 table.add_row(key, shown)
-    table.add_row("path", _shown_path(exp.path, root))
+    table.add_row("path", ws.shown(exp.path))
     return table
-
-
-def _shown_path(path: str, root: Path) -> str:
-    # Relative to the workspace, where it is inside it: shorter, and the same on every machine.
-    p = Path(path)
-    return str(p.relative_to(root)) if p.is_relative_to(root) else path
 
 
 class CompareScreen(ModalScreen[None]):

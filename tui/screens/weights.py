@@ -136,7 +136,7 @@ def read_diff(ws: Any, exp: Experiment) -> DiffView:
         summary = ExperimentStore(ws).load_summary(exp)
     except EwtuiError:
         summary = {}
-    evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file)))
+    evaluation = " · ".join(evaluation_lines(summary, file_sha256(target_file), shown=ws.shown))
     if not deployed:
         verdict = ("(nothing deployed yet for this target)", "")
     elif not any(d.delta for d in deltas):
@@ -179,7 +179,8 @@ def deploy_question(ws: Any, exp: Experiment, deltas: list[WeightDelta]) -> Depl
     # No re-evaluation here (it plays games); `ewtui weights deploy` does it.
     decision = decide(ws, target, exp.id, str(exp.path), summary, text)
     evidence = "\n".join(
-        escape(x) for x in evaluation_lines(summary, file_sha256(ws.weights_file(target)))
+        escape(x)
+        for x in evaluation_lines(summary, file_sha256(ws.weights_file(target)), shown=ws.shown)
     )
     if decision.heldout is not None and decision.current_sha256 != (
         decision.heldout.baseline_sha256
