@@ -160,9 +160,9 @@ fn random_playouts_unchanged() {
 
 /// Random, greedy, greedy-vs-random (400 games each) and MCTS-vs-greedy (40 games).
 const GAMES_DIGESTS: [&str; 4] = [
-    "8f56c21369febfeb",
-    "108fdd4a5a9f99fc",
-    "f234f88fb6317887",
-    "6f016c66d924ada4",
+    "6b8e3224db613e9a",
+    "76f7f985a98d900f",
+    "fd69d09a0b5601b5",
+    "05cc1f77f1234a4a",
 ];
-const PLAYOUTS_DIGEST: &str = "b71375d404a5ffe6";
+const PLAYOUTS_DIGEST: &str = "fd5cd089d20c6262";
