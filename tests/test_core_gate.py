@@ -147,8 +147,9 @@ def test_the_evaluate_command_line_repeats_the_original_game_counts(ws: Workspac
 
 
 def test_the_evaluation_names_its_baseline_relative_to_the_workspace(tmp_path: Path) -> None:
-    from core.heldout import evaluation_lines
     from expfixtures import heldout
+
+    from core.heldout import evaluation_lines
 
     ws = Workspace(tmp_path)
     inside = ws.weights_dir / "generalist.toml"
