@@ -60,11 +60,7 @@ class Workspace:
         """``path`` relative to the root where it is inside the workspace: shorter, and the same
         on every machine (screens and summaries print it)."""
         p = Path(path)
-        return (
-            str(p.relative_to(self.root))
-            if p.is_absolute() and p.is_relative_to(self.root)
-            else str(p)
-        )
+        return str(p.relative_to(self.root)) if p.is_relative_to(self.root) else str(p)
 
     def weights_file(self, target: str) -> Path:
         """The deployed weights file of ``generalist`` or a faction's specialist."""
