@@ -92,7 +92,7 @@ def history_source(entry: HistoryEntry) -> str:
 
 
 def entry_file(ws: Any, entry: HistoryEntry) -> str:
-    return str(ws.weights_file(entry.target).relative_to(ws.root))
+    return ws.shown(ws.weights_file(entry.target))
 
 
 Listing = tuple[list[Experiment], list[HistoryEntry], tuple[Any, ...]]
@@ -131,7 +131,7 @@ def read_diff(ws: Any, exp: Experiment) -> DiffView:
         return DiffView(Text(str(err), style="bold red"))
     deltas = diff(old, new, spec)
     large = sum(d.large for d in deltas)
-    rel = target_file.relative_to(ws.root)
+    rel = ws.shown(target_file)
     try:
         summary = ExperimentStore(ws).load_summary(exp)
     except EwtuiError:
@@ -167,7 +167,7 @@ def deploy_question(ws: Any, exp: Experiment, deltas: list[WeightDelta]) -> Depl
     """The question asked before deploying `exp` (in a worker thread: it reads the summary,
     the weights and the deployed file). `deltas`: its changes against the deployed file."""
     target = exp.target or ""
-    target_file = ws.weights_file(target).relative_to(ws.root)
+    target_file = ws.shown(ws.weights_file(target))
     if deltas and not any(d.delta for d in deltas):
         return DeployQuestion(
             f"identical: {target_file} already holds these weights; nothing to deploy",
@@ -417,7 +417,7 @@ class WeightsScreen(ListingScreen):
     @work(thread=True, exclusive=True, group="weights-act")
     def _deploy(self, exp: Experiment) -> None:
         ws = self.app.workspace
-        target_file = ws.weights_file(exp.target or "").relative_to(ws.root)
+        target_file = ws.shown(ws.weights_file(exp.target or ""))
         try:
             record = deploy(
                 ws,
