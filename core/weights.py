@@ -35,6 +35,8 @@ class WeightBound:
     max: float
     default: float
     doc: str = ""
+    optional: bool = False
+    """Added after weight files existed: a file may leave it out and gets ``default``."""
 
 
 class WeightSpec:
@@ -71,6 +73,7 @@ class WeightSpec:
                     float(hi),
                     float(e.get("default", lo)),
                     str(e.get("doc", "")),
+                    bool(e.get("optional", False)),
                 )
             except (KeyError, TypeError, ValueError, IndexError):
                 raise ConfigError(
@@ -100,8 +103,9 @@ def _weights_table(doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 
 def parse_weights(text: str, spec: WeightSpec, origin: str) -> Weights:
-    """Check a weights document: every spec name present, no unknown names, every value a
-    finite number inside its bounds. Errors name the file and the key."""
+    """Check a weights document: every spec name present (an optional one may be left out and
+    takes its default), no unknown names, every value a finite number inside its bounds.
+    Errors name the file and the key."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -123,10 +127,10 @@ def parse_weights(text: str, spec: WeightSpec, origin: str) -> Weights:
                 f"{origin}: key `{prefix}{key}`: {val} outside the bounds [{b.min:g}, {b.max:g}]"
             )
         values[key] = v
-    missing = [n for n in spec.names if n not in values]
+    missing = [b.name for b in spec.bounds if b.name not in values and not b.optional]
     if missing:
         raise ConfigError(f"{origin}: key `{prefix}{missing[0]}`: missing")
-    return Weights({n: values[n] for n in spec.names}, doc)
+    return Weights({b.name: values.get(b.name, b.default) for b in spec.bounds}, doc)
 
 
 def load_weights(path: Path, spec: WeightSpec) -> Weights:

@@ -49,6 +49,23 @@ def test_bad_weights_are_refused_naming_file_and_key(ws: Workspace, tmp_path: Pa
             assert "key `" in msg, (name, msg)
 
 
+def test_an_optional_weight_may_be_left_out_and_takes_its_default(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # Files written before an optional weight existed must keep loading and playing as before.
+    spec = spec_of(ws)
+    optional = [b for b in spec.bounds if b.optional]
+    assert optional, "the spec marks the weights added later as optional"
+    text = "\n".join(
+        line for line in good_text(spec).splitlines() if line.split(" = ")[0] != optional[0].name
+    )
+    path = tmp_path / "old.toml"
+    path.write_text(text + "\n")
+    w = W.load_weights(path, spec)
+    assert list(w.values) == spec.names
+    assert w.values[optional[0].name] == optional[0].default
+
+
 def test_deploy_backs_up_writes_atomically_and_rolls_back(ws: Workspace, tmp_path: Path) -> None:
     spec = spec_of(ws)
     target = ws.weights_file("argentum")

@@ -79,8 +79,17 @@ impl Evaluator {
         let en_n = en_occ.count_ones() as i32;
         let open =
             (own_occ & !en_occ).count_ones() as i32 - (en_occ & !own_occ).count_ones() as i32;
-        let spare_ap = if s.active as usize == me {
-            own.ap as f32
+        let own_turn = s.active as usize == me;
+        let spare_ap = if own_turn { own.ap as f32 } else { 0.0 };
+        // Cards still playable this turn: one-step greedy cannot see the rest of its turn, so
+        // this is what lets it prefer the play that leaves the next one affordable. Skipped at
+        // weight 0 (the files without it), which scores as before the weight existed.
+        let playable_w = v[W::PlayableCards as usize];
+        let playable = if own_turn && playable_w != 0.0 && own.ap >= 1 {
+            own.hand()
+                .iter()
+                .filter(|&&c| data.cards.get(c).cost <= own.essence)
+                .count() as f32
         } else {
             0.0
         };
@@ -95,6 +104,7 @@ impl Evaluator {
             + v[W::BoardAdvantage as usize] * open as f32
             + v[W::HandSize as usize] * own.hand_len as f32
             + v[W::SpareAp as usize] * spare_ap
+            + playable_w * playable
             + kw
     }
 

@@ -16,17 +16,29 @@ pub struct WeightDef {
     pub max: f32,
     pub default: f32,
     pub doc: &'static str,
+    /// Added after weight files existed: a file may leave it out and then gets `default`,
+    /// which plays exactly as before the weight existed.
+    pub optional: bool,
 }
 
 macro_rules! weight_spec {
-    ($($var:ident $name:literal [$min:expr, $max:expr] = $def:expr, $doc:literal;)*) => {
+    (@optional) => { false };
+    (@optional optional) => { true };
+    ($($var:ident $name:literal [$min:expr, $max:expr] = $def:expr, $($opt:ident)? $doc:literal;)*) => {
         /// Index of each weight in [`WEIGHT_SPEC`] and [`Weights::values`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(usize)]
         pub enum W { $($var),* }
 
         pub const WEIGHT_SPEC: &[WeightDef] = &[
-            $(WeightDef { name: $name, min: $min, max: $max, default: $def, doc: $doc }),*
+            $(WeightDef {
+                name: $name,
+                min: $min,
+                max: $max,
+                default: $def,
+                doc: $doc,
+                optional: weight_spec!(@optional $($opt)?),
+            }),*
         ];
     };
 }
@@ -43,6 +55,7 @@ weight_spec! {
     BoardAdvantage "board_advantage" [0.0, 5.0] = 0.5, "per own creature facing an empty enemy lane, minus the same for the enemy";
     HandSize "hand_size" [0.0, 5.0] = 0.5, "per card in own hand";
     SpareAp "spare_ap" [-2.0, 2.0] = 0.0, "per action point left during own turn";
+    PlayableCards "playable_cards" [-2.0, 5.0] = 0.0, optional "per card in own hand that is affordable now (its essence cost and an action point), during own turn";
     KwRush "kw_rush" [-2.0, 5.0] = 0.3, "per own creature with Rush, minus the same for the enemy";
     KwRanged "kw_ranged" [-2.0, 5.0] = 1.0, "per own creature with Ranged, minus the same for the enemy";
     KwPiercing "kw_piercing" [-2.0, 5.0] = 0.5, "per own creature with Piercing, minus the same for the enemy";
@@ -91,8 +104,8 @@ impl std::ops::Index<W> for Weights {
 }
 
 impl Weights {
-    /// Reads a weights file: a flat table of `name = number`, every weight present and within
-    /// its bounds.
+    /// Reads a weights file: a flat table of `name = number`, every weight within its bounds and
+    /// present, except the `optional` ones, which default.
     pub fn load(path: &Path) -> Result<Weights, DataError> {
         let table = read_table(path)?;
         let e = Entry::new(path, "weights", &table);
@@ -100,6 +113,10 @@ impl Weights {
         e.only(&names)?;
         let mut values = [0.0; WEIGHT_COUNT];
         for (v, d) in values.iter_mut().zip(WEIGHT_SPEC) {
+            if d.optional && !table.contains_key(d.name) {
+                *v = d.default;
+                continue;
+            }
             let x = e.float(d.name)?;
             if !x.is_finite() || x < d.min as f64 || x > d.max as f64 {
                 return Err(e.err(
@@ -160,6 +177,7 @@ impl Weights {
                     "max": num(d.max),
                     "default": num(d.default),
                     "doc": d.doc,
+                    "optional": d.optional,
                 })
             })
             .collect();
