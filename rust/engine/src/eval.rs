@@ -81,9 +81,23 @@ impl Evaluator {
             (own_occ & !en_occ).count_ones() as i32 - (en_occ & !own_occ).count_ones() as i32;
         let own_turn = s.active as usize == me;
         let spare_ap = if own_turn { own.ap as f32 } else { 0.0 };
-        // Cards still playable this turn: one-step greedy cannot see the rest of its turn, so
-        // this is what lets it prefer the play that leaves the next one affordable. Skipped at
-        // weight 0 (the files without it), which scores as before the weight existed.
+        // The own-turn terms stand in for what one-step greedy cannot see, the rest of its
+        // turn: attacks not yet made, and cards that still fit. Each is skipped at weight 0
+        // (the files without it), which scores exactly as before the weight existed.
+        let (ready_att_w, ready_n_w) = (v[W::ReadyAttack as usize], v[W::ReadyCreatures as usize]);
+        let (mut ready_att, mut ready_n) = (0.0f32, 0.0f32);
+        if own_turn && (ready_att_w != 0.0 || ready_n_w != 0.0) {
+            let ready = own.ready_lanes();
+            let mut r = ready;
+            let mut att = 0i32;
+            while r != 0 {
+                let l = r.trailing_zeros() as usize;
+                r &= r - 1;
+                att += own.lanes[l].attack as i32;
+            }
+            ready_att = att as f32;
+            ready_n = ready.count_ones() as f32;
+        }
         let playable_w = v[W::PlayableCards as usize];
         let playable = if own_turn && playable_w != 0.0 && own.ap >= 1 {
             own.hand()
@@ -104,6 +118,8 @@ impl Evaluator {
             + v[W::BoardAdvantage as usize] * open as f32
             + v[W::HandSize as usize] * own.hand_len as f32
             + v[W::SpareAp as usize] * spare_ap
+            + ready_att_w * ready_att
+            + ready_n_w * ready_n
             + playable_w * playable
             + kw
     }

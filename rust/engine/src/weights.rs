@@ -55,7 +55,6 @@ weight_spec! {
     BoardAdvantage "board_advantage" [0.0, 5.0] = 0.5, "per own creature facing an empty enemy lane, minus the same for the enemy";
     HandSize "hand_size" [0.0, 5.0] = 0.5, "per card in own hand";
     SpareAp "spare_ap" [-2.0, 2.0] = 0.0, "per action point left during own turn";
-    PlayableCards "playable_cards" [-2.0, 5.0] = 0.0, optional "per card in own hand that is affordable now (its essence cost and an action point), during own turn";
     KwRush "kw_rush" [-2.0, 5.0] = 0.3, "per own creature with Rush, minus the same for the enemy";
     KwRanged "kw_ranged" [-2.0, 5.0] = 1.0, "per own creature with Ranged, minus the same for the enemy";
     KwPiercing "kw_piercing" [-2.0, 5.0] = 0.5, "per own creature with Piercing, minus the same for the enemy";
@@ -72,6 +71,9 @@ weight_spec! {
     KwVolatile "kw_volatile" [-2.0, 5.0] = 0.8, "per own creature with Volatile, minus the same for the enemy";
     KwFortify "kw_fortify" [-2.0, 5.0] = 1.0, "per own creature with Fortify, minus the same for the enemy";
     KwWard "kw_ward" [-2.0, 5.0] = 0.8, "per own creature with Ward, minus the same for the enemy";
+    ReadyAttack "ready_attack" [-2.0, 5.0] = 0.0, optional "per point of attack on own creatures that may still attack this turn, during own turn";
+    ReadyCreatures "ready_creatures" [-2.0, 5.0] = 0.0, optional "per own creature that may still attack this turn, during own turn";
+    PlayableCards "playable_cards" [-2.0, 5.0] = 0.0, optional "per card in own hand that is affordable now (its essence cost and an action point), during own turn";
     WinBonus "win_bonus" [0.0, 1000.0] = 500.0, "score of a won game";
     LossPenalty "loss_penalty" [0.0, 1000.0] = 500.0, "score subtracted for a lost game";
 }

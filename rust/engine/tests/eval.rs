@@ -7,13 +7,41 @@ use common::Table;
 use ew_engine::eval::Evaluator;
 use ew_engine::weights::{W, Weights};
 
-/// The score `me` gets from the `playable_cards` term alone.
-fn playable_term(t: &Table, me: usize) -> f32 {
+/// The score `me` gets from the term of weight `which` alone, at weight 1.
+fn term(t: &Table, which: W, me: usize) -> f32 {
     let without = Evaluator::new(&Weights::default());
     let mut w = Weights::default();
-    w.values[W::PlayableCards as usize] = 1.0;
+    w.values[which as usize] = 1.0;
     let with = Evaluator::new(&w);
     with.position_score(&t.data, &t.s, me) - without.position_score(&t.data, &t.s, me)
+}
+
+fn playable_term(t: &Table, me: usize) -> f32 {
+    term(t, W::PlayableCards, me)
+}
+
+#[test]
+fn ready_terms_count_own_creatures_that_may_still_attack_this_turn() {
+    let mut t = Table::new();
+    t.put(0, 1, "t_grunt");
+    t.put(0, 2, "t_wall");
+    t.put(1, 3, "t_grunt");
+    let grunt = t.c(0, 1).attack as f32;
+    let wall = t.c(0, 2).attack as f32;
+    let ready: Vec<f32> = [grunt, wall].into_iter().filter(|&a| a > 0.0).collect();
+    assert_eq!(term(&t, W::ReadyAttack, 0), ready.iter().sum::<f32>());
+    assert_eq!(term(&t, W::ReadyCreatures, 0), ready.len() as f32);
+    assert_eq!(term(&t, W::ReadyCreatures, 1), 0.0, "only on the own turn");
+    // After its attack the grunt no longer counts.
+    t.attack(1, ew_engine::action::ENEMY_FACE);
+    assert_eq!(
+        term(&t, W::ReadyAttack, 0),
+        ready.iter().sum::<f32>() - grunt
+    );
+    // A creature that entered this turn waits (no Rush).
+    let h = t.give(0, "t_grunt");
+    t.play(h, 4, ew_engine::action::NONE);
+    assert_eq!(term(&t, W::ReadyCreatures, 0), ready.len() as f32 - 1.0);
 }
 
 #[test]

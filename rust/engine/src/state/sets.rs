@@ -101,6 +101,12 @@ impl Player {
     pub fn occupied_lanes(&self) -> u8 {
         self.sets.occupied
     }
+
+    /// Lanes holding a creature that may attack now (see `GameState::can_attack`).
+    #[inline]
+    pub fn ready_lanes(&self) -> u8 {
+        self.sets.ready
+    }
 }
 
 impl GameState {
