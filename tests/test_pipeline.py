@@ -161,12 +161,19 @@ def test_ctrl_c_ends_children_keeps_results_and_marks_interrupted(
         "PATH": "/usr/bin:/bin",
         "NO_COLOR": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "-C", str(ws.root), "--run", "validate-only",
-         "--preset", "smoke", "--cores", "3", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )  # fmt: skip
+    # A terminal's Ctrl-C reaches a program whose SIGINT is at its default. A test run started
+    # in the background of a non-interactive shell ignores SIGINT, and a child inherits that, so
+    # the child is started with the default: set here, it becomes the default at exec.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "-C", str(ws.root), "--run", "validate-only",
+             "--preset", "smoke", "--cores", "3", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(
         target=lambda: [lines.put(ln) for ln in proc.stdout or []], daemon=True
